@@ -1,0 +1,15 @@
+#pragma once
+// Each command file adds one subcommand to the application. The subcommand's callback
+// stores the action to run; main() runs it after parsing, inside the single error handler.
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace dbsplit::cli {
+
+// What a parsed command does; returns the process exit code.
+using Action = std::function<int()>;
+
+void add_local_command(CLI::App& app, Action& action);
+
+}  // namespace dbsplit::cli
