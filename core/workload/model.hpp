@@ -17,7 +17,9 @@ struct TableAccess {
   bool read = false;
   bool write = false;  // INSERT/UPDATE/DELETE/MERGE/COPY FROM, also as CTE
   bool lock = false;   // SELECT ... FOR UPDATE/SHARE
-  std::set<std::string> columns_read;  // when they can be known
+  std::set<std::string> columns_read;      // columns selected/returned, when they can be known
+  std::set<std::string> columns_filtered;  // columns compared in WHERE/JOIN ... ON (e.g. id = $1)
+  std::set<std::string> columns_written;   // INSERT column list / UPDATE SET targets
 };
 
 // The result of parsing one SQL statement with libpg_query.
