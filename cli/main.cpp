@@ -18,6 +18,21 @@ int main(int argc, char** argv) {
   dbsplit::cli::Action action;
   dbsplit::cli::add_local_command(app, action);
 
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string name = argv[1];
+    bool known = false;
+    std::string names;
+    for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+      if (sub->get_name() == name) known = true;
+    }
+    if (!known) {
+      std::cerr << "dbsplit: error: unknown command '" << name << "'; commands: " << names
+                << "\nRun `dbsplit --help` for usage.\n";
+      return static_cast<int>(dbsplit::ExitCode::usage);
+    }
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
