@@ -97,15 +97,18 @@ FROM generate_series(1, 4000 * :scale) AS o,
      LATERAL generate_series(1, 1 + o % 3) AS line;
 
 INSERT INTO orders (id, user_id, status, total_cents, created_at, updated_at)
-SELECT o, 1 + (o * 7919) % (1000 * :scale),
+SELECT o, 1 + (o::bigint * 7919) % (1000 * :scale),
        (CASE o % 10 WHEN 0 THEN 'pending' WHEN 1 THEN 'pending' WHEN 2 THEN 'paid'
                     WHEN 3 THEN 'paid' WHEN 4 THEN 'shipped' WHEN 5 THEN 'shipped'
                     WHEN 9 THEN 'cancelled' ELSE 'delivered' END)::order_status,
-       (SELECT sum(g.quantity * p.price_cents) FROM gen_items g JOIN products p ON p.id = g.product_id
-        WHERE g.order_id = o),
+       t.total_cents,
        timestamptz '2024-01-01 00:00:00+00' + o * interval '13 minutes',
        timestamptz '2024-01-01 00:00:00+00' + o * interval '13 minutes' + interval '2 days'
-FROM generate_series(1, 4000 * :scale) AS o;
+FROM generate_series(1, 4000 * :scale) AS o
+JOIN (SELECT g.order_id, sum(g.quantity * p.price_cents) AS total_cents
+      FROM gen_items g JOIN products p ON p.id = g.product_id GROUP BY g.order_id) t
+  ON t.order_id = o
+ORDER BY o;
 
 INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price_cents)
 SELECT g.order_id, g.line_no, g.product_id, g.quantity, p.price_cents
