@@ -13,6 +13,8 @@ pkg_check_modules(IGRAPH REQUIRED IMPORTED_TARGET igraph>=0.10)
 find_package(CLI11 2.1 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(fmt 9 REQUIRED)
+# SHA-256 of the schema fingerprint (libcrypto).
+find_package(OpenSSL 1.1 REQUIRED)
 if(DBSPLIT_BUILD_TESTS)
   find_package(Catch2 2.13 REQUIRED)
 endif()

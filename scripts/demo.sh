@@ -9,3 +9,23 @@ STATE=.dbsplit
 mkdir -p "$STATE"
 MONOLITH_URL=$($DBSPLIT local start --dir "$STATE/monolith")
 echo "monolith instance: $MONOLITH_URL"
+
+# The sample monolith: a fresh `shop` database at scale 1, then its workload with every
+# statement logged (role, application, vxid) for the analysis to read.
+SHOP_URL=${MONOLITH_URL%/*}/shop
+MONOLITH_LOG=$STATE/monolith/server.log
+psql -X -q -v ON_ERROR_STOP=1 "$MONOLITH_URL" \
+  -c "DROP DATABASE IF EXISTS shop WITH (FORCE)" -c "CREATE DATABASE shop"
+psql -X -q -v ON_ERROR_STOP=1 "$SHOP_URL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+bash sample-monolith/load.sh "$SHOP_URL" --scale 1
+echo "sample monolith loaded: $SHOP_URL"
+bash sample-monolith/run-workload.sh "$SHOP_URL" --transactions 2000 --log
+echo "statement log: $MONOLITH_LOG"
+echo "per-module statements in pg_stat_statements (database shop):"
+psql -X -v ON_ERROR_STOP=1 "$SHOP_URL" -c "
+  SELECT r.rolname AS module, count(*) AS statements, sum(s.calls) AS calls
+  FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+  WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND r.rolname IN ('accounts', 'catalog', 'inventory', 'orders', 'billing', 'shipping',
+                      'reporting')
+  GROUP BY r.rolname ORDER BY r.rolname"

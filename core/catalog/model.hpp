@@ -83,12 +83,15 @@ struct Sequence {
   std::string qualified() const { return schema + "." + name; }
   std::string owned_by_table;   // OWNED BY table ("" when none)
   std::string owned_by_column;
-  std::vector<std::string> used_by;  // "schema.table.column" whose default calls nextval on it
+  // "schema.table.column" whose default calls nextval on it; a column of a partition is
+  // named by its partition root (so is UserType::used_by).
+  std::vector<std::string> used_by;
 };
 
 struct Function {
   std::string schema;
   std::string name;
+  std::string arguments;  // pg_get_function_identity_arguments: tells overloads apart
   std::string language;  // "plpgsql", "sql", ...
   std::string body;      // prosrc
   std::vector<std::string> reads;   // tables the body reads (from parsing it)
@@ -109,6 +112,7 @@ struct UserType {
   std::string qualified() const { return schema + "." + name; }
   char kind = 'e';  // 'e' enum, 'c' composite, 'd' domain
   std::vector<std::string> labels;   // enum labels in order / composite attribute names
+  std::string base_type;             // domains: format_type of the underlying type
   std::vector<std::string> used_by;  // "schema.table.column", sorted
 };
 

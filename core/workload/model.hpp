@@ -15,8 +15,8 @@ enum class AccessKind { read, write, lock };
 struct TableAccess {
   std::string table;  // "schema.table", resolved against the search_path and catalog
   bool read = false;
-  bool write = false;  // INSERT/UPDATE/DELETE/MERGE/COPY FROM, also as CTE
-  bool lock = false;   // SELECT ... FOR UPDATE/SHARE
+  bool write = false;                      // INSERT/UPDATE/DELETE/MERGE/COPY FROM, also as CTE
+  bool lock = false;                       // SELECT ... FOR UPDATE/SHARE
   std::set<std::string> columns_read;      // columns selected/returned, when they can be known
   std::set<std::string> columns_filtered;  // columns compared in WHERE/JOIN ... ON (e.g. id = $1)
   std::set<std::string> columns_written;   // INSERT column list / UPDATE SET targets
@@ -25,10 +25,12 @@ struct TableAccess {
 // The result of parsing one SQL statement with libpg_query.
 struct StatementAnalysis {
   bool parsed = false;
-  std::string parse_error;  // when !parsed
+  std::string parse_error;            // when !parsed
   std::vector<TableAccess> accesses;  // sorted by table
   // Pairs of tables the statement joins (or combines in one FROM), each pair sorted.
   std::set<std::pair<std::string, std::string>> joins;
+  // The parse node of each statement, e.g. "SelectStmt", "TransactionStmt".
+  std::vector<std::string> statement_kinds;
 };
 
 // One normalised statement with its statistics, as ingested.

@@ -18,6 +18,14 @@ struct NameResolver {
   std::string resolve(const std::string& schema_name, const std::string& relation) const;
 };
 
+// Tables read, written and locked, join pairs and columns of every statement in `sql`.
+// Joins: tables combined in one FROM/USING (comma or JOIN, including the tables behind a
+// FROM subquery or CTE), a DML target with its FROM/USING/MERGE source, and a subquery's
+// tables with the outer tables it correlates with or that `x IN (subquery)` tests.
+// Written targets are not marked read; a view is reported under its own name.
 StatementAnalysis analyze_statement(const std::string& sql, const NameResolver& resolver);
+
+// True when a parsed analysis holds no data statement (only SET, BEGIN, COMMIT, DDL ...).
+bool is_utility(const StatementAnalysis& analysis);
 
 }  // namespace dbsplit::workload

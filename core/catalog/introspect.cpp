@@ -1,0 +1,126 @@
+// introspect(): runs one batched catalog query per object kind inside one read-only
+// snapshot, so the model is consistent even while the database changes.
+#include "core/catalog/introspect.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "core/catalog/introspect_detail.hpp"
+#include "core/util/error.hpp"
+
+namespace dbsplit::catalog {
+namespace detail {
+
+std::string user_namespace(const std::string& alias) {
+  return fmt::format(
+      "({0}.nspname NOT IN ('pg_catalog', 'information_schema', 'dbsplit')"
+      " AND {0}.nspname NOT LIKE 'pg\\_toast%' AND {0}.nspname NOT LIKE 'pg\\_temp%'"
+      " AND {0}.nspname NOT IN (SELECT json_array_elements_text($1::json))"
+      " AND NOT {1})",
+      alias, extension_member("pg_namespace", alias + ".oid"));
+}
+
+std::string extension_member(const std::string& catalog, const std::string& oid_expr) {
+  return fmt::format(
+      "EXISTS (SELECT 1 FROM pg_depend ext_dep WHERE ext_dep.classid = '{}'::regclass"
+      " AND ext_dep.objid = {} AND ext_dep.deptype = 'e')",
+      catalog, oid_expr);
+}
+
+pqxx::result query(Snapshot& tx, const std::string& sql, const std::string& excluded_json) {
+  if (sql.find("$1") == std::string::npos) return tx.exec(sql);
+  return tx.exec_params(sql, excluded_json);
+}
+
+std::vector<std::string> string_array(const pqxx::field& field) {
+  std::vector<std::string> out;
+  if (field.is_null()) return out;
+  for (const auto& item : nlohmann::json::parse(field.c_str()))
+    out.push_back(item.is_string() ? item.get<std::string>() : std::string());
+  return out;
+}
+
+std::string column_ref(const Schema& schema, const std::string& table_schema,
+                       const std::string& table, const std::string& column) {
+  std::string qualified = table_schema + "." + table;
+  // Walk up to the partition root; the depth bound guards against a malformed chain.
+  for (int depth = 0; depth < 64; ++depth) {
+    const Table* t = schema.find_table(qualified);
+    if (t == nullptr || t->partition_of.empty()) break;
+    qualified = t->partition_of;
+  }
+  return qualified + "." + column;
+}
+
+}  // namespace detail
+
+namespace {
+
+void read_schemas(detail::Snapshot& tx, const std::string& excluded, Schema& schema) {
+  auto rows = detail::query(
+      tx, "SELECT n.nspname FROM pg_namespace n WHERE " + detail::user_namespace("n"), excluded);
+  for (const auto& row : rows) schema.schemas.push_back(row[0].as<std::string>());
+  std::sort(schema.schemas.begin(), schema.schemas.end());
+}
+
+void read_server(detail::Snapshot& tx, Schema& schema) {
+  // Deparsed names come out schema-qualified whatever the caller's search_path, so the
+  // model (and its fingerprint) does not depend on it, and no user function can shadow
+  // a catalog function the queries call.
+  tx.exec("SET LOCAL search_path = pg_catalog");
+  auto row = tx.exec1("SELECT current_database(), current_setting('server_version')");
+  schema.database = row[0].as<std::string>();
+  schema.server_version = row[1].as<std::string>();
+}
+
+void read_extensions(detail::Snapshot& tx, Schema& schema) {
+  for (const auto& row : tx.exec("SELECT extname FROM pg_extension"))
+    schema.extensions.push_back(row[0].as<std::string>());
+  std::sort(schema.extensions.begin(), schema.extensions.end());
+}
+
+// Runs one step, turning any library error into a RuntimeError that names the kind of
+// object being read, so a failure on a strange catalog points at the right query.
+void step(const std::string& kind, const std::string& database, const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw RuntimeError(fmt::format(
+        "introspection of database \"{}\" failed while reading {}: {} (check that the "
+        "role may read the system catalogs and that the server is PostgreSQL 15 or newer)",
+        database, kind, e.what()));
+  }
+}
+
+}  // namespace
+
+Schema introspect(pqxx::connection& conn, const IntrospectOptions& options) {
+  Schema schema;
+  std::string database = conn.dbname();
+  std::string excluded = nlohmann::json(options.exclude_schemas).dump();
+  std::unique_ptr<detail::Snapshot> tx;
+  step("the catalog snapshot", database, [&] { tx = std::make_unique<detail::Snapshot>(conn); });
+  auto& t = *tx;
+  detail::TableIndex tables;
+  step("the server settings", database, [&] { read_server(t, schema); });
+  step("schemas", database, [&] { read_schemas(t, excluded, schema); });
+  step("extensions", database, [&] { read_extensions(t, schema); });
+  step("tables", database, [&] { tables = detail::read_tables(t, excluded, schema); });
+  step("columns", database, [&] { detail::read_columns(t, excluded, tables); });
+  step("constraints", database, [&] { detail::read_constraints(t, excluded, tables); });
+  step("indexes", database, [&] { detail::read_indexes(t, excluded, tables); });
+  step("foreign keys", database, [&] { detail::read_foreign_keys(t, excluded, schema); });
+  step("views", database, [&] { detail::read_views(t, excluded, schema); });
+  step("sequences", database, [&] { detail::read_sequences(t, excluded, schema); });
+  step("functions", database, [&] { detail::read_functions(t, excluded, schema); });
+  step("triggers", database, [&] { detail::read_triggers(t, excluded, schema); });
+  step("types", database, [&] { detail::read_types(t, excluded, schema); });
+  step("the end of the catalog snapshot", database, [&] { t.commit(); });
+  return schema;
+}
+
+}  // namespace dbsplit::catalog

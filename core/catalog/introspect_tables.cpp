@@ -1,0 +1,233 @@
+// Tables and what hangs off them: columns, primary/unique/check/exclusion constraints,
+// indexes, and foreign keys. Each is one query over every user table at once.
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <tuple>
+
+#include "core/catalog/introspect_detail.hpp"
+
+namespace dbsplit::catalog::detail {
+namespace {
+
+// Condition selecting user tables (relkind r and p) as `c` in namespace `n`.
+std::string user_table(const std::string& c = "c", const std::string& n = "n") {
+  return c + ".relkind IN ('r', 'p') AND " + user_namespace(n) + " AND NOT " +
+         extension_member("pg_class", c + ".oid");
+}
+
+Table* find(const TableIndex& tables, long long oid) {
+  auto it = tables.find(oid);
+  return it == tables.end() ? nullptr : it->second;
+}
+
+// Partitioned tables hold no rows themselves: their size is that of their partitions.
+void sum_partitions(Schema& schema) {
+  std::map<std::string, Table*> by_name;
+  for (auto& t : schema.tables) by_name[t.qualified()] = &t;
+  std::function<void(Table&)> total = [&](Table& t) {
+    if (t.kind != 'p') return;
+    t.estimated_rows = 0;
+    t.estimated_bytes = 0;
+    for (const auto& p : t.partitions) {
+      auto it = by_name.find(p);
+      if (it == by_name.end()) continue;
+      total(*it->second);
+      t.estimated_rows += it->second->estimated_rows;
+      t.estimated_bytes += it->second->estimated_bytes;
+    }
+  };
+  for (auto& t : schema.tables)
+    if (t.partition_of.empty()) total(t);
+}
+
+}  // namespace
+
+TableIndex read_tables(Snapshot& tx, const std::string& excluded, Schema& schema) {
+  auto rows = query(tx, R"(
+    SELECT c.oid::bigint, n.nspname, c.relname, c.relkind::text, c.relreplident::text,
+           greatest(c.reltuples, 0)::float8,
+           c.relpages::bigint * current_setting('block_size')::bigint,
+           pn.nspname, p.relname
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
+    LEFT JOIN pg_class p ON p.oid = i.inhparent
+    LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace
+    WHERE )" + user_table(),
+                    excluded);
+  std::vector<std::pair<std::string, long long>> oids;
+  for (const auto& row : rows) {
+    Table t;
+    t.schema = row[1].as<std::string>();
+    t.name = row[2].as<std::string>();
+    t.kind = row[3].as<std::string>().at(0);
+    t.replica_identity = row[4].as<std::string>().at(0);
+    t.estimated_rows = row[5].as<double>();
+    t.estimated_bytes = row[6].as<int64_t>();
+    if (!row[7].is_null())
+      t.partition_of = row[7].as<std::string>() + "." + row[8].as<std::string>();
+    oids.emplace_back(t.qualified(), row[0].as<long long>());
+    schema.tables.push_back(std::move(t));
+  }
+  std::sort(schema.tables.begin(), schema.tables.end(),
+            [](const Table& a, const Table& b) { return a.qualified() < b.qualified(); });
+  std::map<std::string, long long> oid_of(oids.begin(), oids.end());
+  TableIndex index;
+  for (auto& t : schema.tables) index[oid_of[t.qualified()]] = &t;
+  std::map<std::string, Table*> by_name;
+  for (auto& t : schema.tables) by_name[t.qualified()] = &t;
+  for (const auto& t : schema.tables) {  // sorted, so each partitions list is sorted
+    auto parent = by_name.find(t.partition_of);
+    if (parent != by_name.end()) parent->second->partitions.push_back(t.qualified());
+  }
+  sum_partitions(schema);
+  return index;
+}
+
+void read_columns(Snapshot& tx, const std::string& excluded, const TableIndex& tables) {
+  // Arrays are reported by their element type, so a column of order_status[] names
+  // the enum it stores.
+  auto rows = query(tx,
+                    R"(
+    SELECT a.attrelid::bigint, a.attname, format_type(a.atttypid, a.atttypmod),
+           bn.nspname, bt.typname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
+           a.attidentity::text, a.attgenerated::text, a.attnum
+    FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_type t ON t.oid = a.atttypid
+    JOIN pg_type bt ON bt.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0
+                                     THEN t.typelem ELSE t.oid END
+    JOIN pg_namespace bn ON bn.oid = bt.typnamespace
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE a.attnum > 0 AND NOT a.attisdropped AND )" +
+                        user_table() + R"(
+    ORDER BY a.attrelid, a.attnum)",
+                    excluded);
+  for (const auto& row : rows) {
+    Table* t = find(tables, row[0].as<long long>());
+    if (t == nullptr) continue;
+    Column col;
+    col.name = row[1].as<std::string>();
+    col.type = row[2].as<std::string>();
+    col.type_schema = row[3].as<std::string>();
+    col.type_name = row[4].as<std::string>();
+    col.not_null = row[5].as<bool>();
+    if (!row[6].is_null()) col.default_expr = row[6].as<std::string>();
+    col.identity = row[7].as<std::string>();
+    col.generated = row[8].as<std::string>();
+    col.position = row[9].as<int>();
+    t->columns.push_back(std::move(col));
+  }
+}
+
+void read_constraints(Snapshot& tx, const std::string& excluded, const TableIndex& tables) {
+  auto rows = query(tx,
+                    R"(
+    SELECT con.conrelid::bigint, con.conname, con.contype::text,
+           (SELECT json_agg(a.attname ORDER BY k.ord)
+            FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+            JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum),
+           pg_get_constraintdef(con.oid)
+    FROM pg_constraint con
+    JOIN pg_class c ON c.oid = con.conrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE con.contype IN ('p', 'u', 'c', 'x') AND )" +
+                        user_table(),
+                    excluded);
+  for (const auto& row : rows) {
+    Table* t = find(tables, row[0].as<long long>());
+    if (t == nullptr) continue;
+    char kind = row[2].as<std::string>().at(0);
+    if (kind == 'p') {
+      t->primary_key_name = row[1].as<std::string>();
+      t->primary_key = string_array(row[3]);
+      continue;
+    }
+    Constraint con;
+    con.name = row[1].as<std::string>();
+    con.kind = kind;
+    con.columns = string_array(row[3]);
+    con.definition = row[4].as<std::string>();
+    t->constraints.push_back(std::move(con));
+  }
+  for (auto& [oid, t] : tables)
+    std::sort(t->constraints.begin(), t->constraints.end(),
+              [](const Constraint& a, const Constraint& b) { return a.name < b.name; });
+}
+
+void read_indexes(Snapshot& tx, const std::string& excluded, const TableIndex& tables) {
+  // Key columns only (not INCLUDE columns); expression columns come back as "".
+  auto rows = query(tx, R"(
+    SELECT i.indrelid::bigint, ic.relname, i.indisunique, i.indisprimary, i.indisreplident,
+           pg_get_indexdef(i.indexrelid),
+           (SELECT json_agg(coalesce(a.attname, '') ORDER BY k.ord)
+            FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+            LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+            WHERE k.ord <= i.indnkeyatts)
+    FROM pg_index i
+    JOIN pg_class ic ON ic.oid = i.indexrelid
+    JOIN pg_class c ON c.oid = i.indrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE )" + user_table(),
+                    excluded);
+  for (const auto& row : rows) {
+    Table* t = find(tables, row[0].as<long long>());
+    if (t == nullptr) continue;
+    Index idx;
+    idx.name = row[1].as<std::string>();
+    idx.unique = row[2].as<bool>();
+    idx.primary = row[3].as<bool>();
+    if (row[4].as<bool>()) t->replica_identity_index = idx.name;
+    idx.definition = row[5].as<std::string>();
+    idx.columns = string_array(row[6]);
+    t->indexes.push_back(std::move(idx));
+  }
+  for (auto& [oid, t] : tables)
+    std::sort(t->indexes.begin(), t->indexes.end(),
+              [](const Index& a, const Index& b) { return a.name < b.name; });
+}
+
+void read_foreign_keys(Snapshot& tx, const std::string& excluded, Schema& schema) {
+  // Only declared keys: the copies PostgreSQL makes on partitions (conparentid <> 0)
+  // belong to the key on the partitioned table.
+  auto rows = query(tx,
+                    R"(
+    SELECT con.conname, n.nspname, c.relname, rn.nspname, rc.relname,
+           (SELECT json_agg(a.attname ORDER BY k.ord)
+            FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+            JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum),
+           (SELECT json_agg(a.attname ORDER BY k.ord)
+            FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+            JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum),
+           con.confdeltype::text, con.confupdtype::text, con.condeferrable,
+           pg_get_constraintdef(con.oid)
+    FROM pg_constraint con
+    JOIN pg_class c ON c.oid = con.conrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_class rc ON rc.oid = con.confrelid
+    JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+    WHERE con.contype = 'f' AND con.conparentid = 0 AND )" +
+                        user_table(),
+                    excluded);
+  for (const auto& row : rows) {
+    ForeignKey fk;
+    fk.name = row[0].as<std::string>();
+    fk.table = row[1].as<std::string>() + "." + row[2].as<std::string>();
+    fk.ref_table = row[3].as<std::string>() + "." + row[4].as<std::string>();
+    fk.columns = string_array(row[5]);
+    fk.ref_columns = string_array(row[6]);
+    fk.on_delete = row[7].as<std::string>();
+    fk.on_update = row[8].as<std::string>();
+    fk.deferrable = row[9].as<bool>();
+    fk.definition = row[10].as<std::string>();
+    schema.foreign_keys.push_back(std::move(fk));
+  }
+  std::sort(schema.foreign_keys.begin(), schema.foreign_keys.end(),
+            [](const ForeignKey& a, const ForeignKey& b) {
+              return std::tie(a.table, a.name) < std::tie(b.table, b.name);
+            });
+}
+
+}  // namespace dbsplit::catalog::detail
