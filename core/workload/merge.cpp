@@ -65,9 +65,11 @@ std::optional<uint64_t> fingerprint(const std::string& sql) {
 }
 
 const Shape* StatementSet::shape(const std::string& sql, uint64_t& fp) {
-  auto f = fingerprint(sql);
-  if (!f) return nullptr;
-  fp = *f;
+  std::string key = literal_free_key(sql);
+  auto known = keys_.find(key);
+  if (known == keys_.end()) known = keys_.emplace(std::move(key), fingerprint(sql)).first;
+  if (!known->second) return nullptr;
+  fp = *known->second;
   auto it = shapes_.find(fp);
   if (it != shapes_.end()) return &it->second;
   Shape s;

@@ -27,6 +27,11 @@ enum class Normalize { no, yes };
 // pg_query_fingerprint of `sql`, nullopt when it does not parse.
 std::optional<uint64_t> fingerprint(const std::string& sql);
 
+// `sql` with its constants replaced by '?', comments dropped and blanks collapsed, found
+// by a scan of PostgreSQL's lexical rules without parsing: statements with equal keys
+// differ only in constants, so they have equal fingerprints.
+std::string literal_free_key(const std::string& sql);
+
 class StatementSet {
  public:
   StatementSet(Workload& workload, const NameResolver& resolver, Normalize normalize)
@@ -45,6 +50,9 @@ class StatementSet {
   Workload& workload_;
   const NameResolver& resolver_;
   Normalize normalize_;
+  // Parsing every statement (to fingerprint it) would cost as much as analysing it: the
+  // fingerprint is computed once per literal-free key (nullopt: it does not parse).
+  std::unordered_map<std::string, std::optional<uint64_t>> keys_;
   std::unordered_map<uint64_t, Shape> shapes_;
   std::unordered_map<std::string, size_t> index_;  // module + '\n' + fingerprint
 };
