@@ -14,7 +14,7 @@ echo "monolith instance: $MONOLITH_URL"
 # statement logged (role, application, vxid) for the analysis to read.
 SHOP_URL=${MONOLITH_URL%/*}/shop
 MONOLITH_LOG=$STATE/monolith/server.log
-psql -X -q -v ON_ERROR_STOP=1 "$MONOLITH_URL" \
+psql -X -q -v ON_ERROR_STOP=1 "$MONOLITH_URL" -c "SET client_min_messages = warning" \
   -c "DROP DATABASE IF EXISTS shop WITH (FORCE)" -c "CREATE DATABASE shop"
 psql -X -q -v ON_ERROR_STOP=1 "$SHOP_URL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
 bash sample-monolith/load.sh "$SHOP_URL" --scale 1
