@@ -28,12 +28,16 @@ Workload read_pg_stat_statements(pqxx::connection& conn, const AttributionOption
         "WHERE e.extname = 'pg_stat_statements'");
     if (ext.empty()) throw RuntimeError(not_available(database));
     // Only the current database's rows: the view shows every database of the cluster.
+    // Only top-level statements: with pg_stat_statements.track = all, statements run by
+    // triggers and functions appear too, under the role that fired them; those accesses
+    // belong to the function (found from the catalog), not to the module.
     rows = tx.exec(
         "SELECT coalesce(r.rolname, s.userid::text), s.query, s.calls, s.rows, "
         "s.total_exec_time FROM " +
         tx.quote_name(ext[0][0].c_str()) +
         ".pg_stat_statements s LEFT JOIN pg_roles r ON r.oid = s.userid "
         "WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND s.toplevel "
         "ORDER BY s.calls DESC, s.query");
   } catch (const pqxx::sql_error& e) {
     // Created but not loaded: "pg_stat_statements must be loaded via shared_preload_libraries"
