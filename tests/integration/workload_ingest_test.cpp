@@ -151,3 +151,31 @@ TEST_CASE("a real server log gives a transaction's written tables", "[ingest]") 
   CHECK(update->role == "log_shipper");
   CHECK(find(w, "shipping", "SELECT status FROM orders WHERE id = $1"));
 }
+
+TEST_CASE("statements a trigger runs are not the module's own statements", "[ingest]") {
+  std::string url = dbsplit::test::fresh_database("trig");
+  std::string db = database_of(url);
+  dbsplit::test::exec_sql(
+      url,
+      "DO $$ BEGIN CREATE ROLE trig_shipping LOGIN; EXCEPTION WHEN duplicate_object THEN "
+      "NULL; END $$;"
+      "CREATE TABLE orders (id int PRIMARY KEY, status text);"
+      "CREATE TABLE shipments (id int PRIMARY KEY, order_id int, state text);"
+      "INSERT INTO orders VALUES (1, 'paid'); INSERT INTO shipments VALUES (1, 1, 'ready');"
+      "CREATE FUNCTION sync_status() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "UPDATE orders SET status = NEW.state WHERE id = NEW.order_id; RETURN NEW; END $$;"
+      "CREATE TRIGGER sync AFTER UPDATE ON shipments FOR EACH ROW EXECUTE FUNCTION sync_status();"
+      "GRANT SELECT, UPDATE ON orders, shipments TO trig_shipping;"
+      "SELECT pg_stat_statements_reset();");
+  run_as(url_as("trig_shipping", db), {"UPDATE shipments SET state = 'shipped' WHERE id = 1"});
+
+  pqxx::connection conn(url);
+  Workload w = dbsplit::workload::read_pg_stat_statements(conn, AttributionOptions{},
+                                                           NameResolver{});
+  // The test cluster tracks nested statements (track = all); the trigger's UPDATE of
+  // orders must not make trig_shipping a writer of orders.
+  REQUIRE(w.statements.size() == 1);
+  CHECK(w.statements[0].module == "trig_shipping");
+  REQUIRE(w.statements[0].analysis.accesses.size() == 1);
+  CHECK(w.statements[0].analysis.accesses[0].table == "public.shipments");
+}
