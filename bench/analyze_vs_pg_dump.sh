@@ -5,7 +5,8 @@
 #
 # usage: bench/analyze_vs_pg_dump.sh [BUILD_DIR] [TABLES] [SCHEMAS]
 #   BUILD_DIR defaults to ./build. Uses `dbsplit analyze` when the build has it,
-#   else bench/introspect_bench (built here: cmake --build BUILD --target introspect_bench).
+#   else bench/introspect_bench (introspect + fingerprint; built here with
+#   cmake --build BUILD --target introspect_bench).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,7 +44,7 @@ if "$dbsplit" analyze --help >/dev/null 2>&1; then
   label=analyze
 else
   cmake --build "$build" --target introspect_bench >/dev/null
-  ours=("$build/bench/introspect_bench" --db "$db_url" -o /dev/null)
+  ours=("$build/bench/introspect_bench" --db "$db_url")
   label=introspect_bench
 fi
 theirs=("$bindir/pg_dump" --schema-only -f /dev/null -d "$db_url")

@@ -113,7 +113,7 @@ Schema introspect(pqxx::connection& conn, const IntrospectOptions& options) {
   step("columns", database, [&] { detail::read_columns(t, excluded, tables); });
   step("constraints", database, [&] { detail::read_constraints(t, excluded, tables); });
   step("indexes", database, [&] { detail::read_indexes(t, excluded, tables); });
-  step("foreign keys", database, [&] { detail::read_foreign_keys(t, excluded, schema); });
+  step("foreign keys", database, [&] { detail::read_foreign_keys(t, excluded, tables, schema); });
   step("views", database, [&] { detail::read_views(t, excluded, schema); });
   step("sequences", database, [&] { detail::read_sequences(t, excluded, schema); });
   step("functions", database, [&] { detail::read_functions(t, excluded, schema); });

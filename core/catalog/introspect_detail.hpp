@@ -38,7 +38,8 @@ TableIndex read_tables(Snapshot& tx, const std::string& excluded, Schema& schema
 void read_columns(Snapshot& tx, const std::string& excluded, const TableIndex& tables);
 void read_constraints(Snapshot& tx, const std::string& excluded, const TableIndex& tables);
 void read_indexes(Snapshot& tx, const std::string& excluded, const TableIndex& tables);
-void read_foreign_keys(Snapshot& tx, const std::string& excluded, Schema& schema);
+void read_foreign_keys(Snapshot& tx, const std::string& excluded, const TableIndex& tables,
+                       Schema& schema);
 void read_views(Snapshot& tx, const std::string& excluded, Schema& schema);
 void read_sequences(Snapshot& tx, const std::string& excluded, Schema& schema);
 void read_functions(Snapshot& tx, const std::string& excluded, Schema& schema);

@@ -1,6 +1,7 @@
 // Tables and what hangs off them: columns, primary/unique/check/exclusion constraints,
 // indexes, and foreign keys. Each is one query over every user table at once.
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <map>
 #include <tuple>
@@ -19,6 +20,28 @@ std::string user_table(const std::string& c = "c", const std::string& n = "n") {
 Table* find(const TableIndex& tables, long long oid) {
   auto it = tables.find(oid);
   return it == tables.end() ? nullptr : it->second;
+}
+
+// Names of the columns whose attribute numbers a catalog array holds, in order:
+// "{2,1}" (int2[]) or "2 1" (int2vector); 0 (an index expression) gives "".
+std::vector<std::string> column_names(const Table& table, const pqxx::field& numbers) {
+  std::vector<std::string> names;
+  if (numbers.is_null()) return names;
+  std::string text = numbers.as<std::string>();
+  for (size_t at = 0; at < text.size();) {
+    if (!std::isdigit(static_cast<unsigned char>(text[at])) && text[at] != '-') {
+      ++at;
+      continue;
+    }
+    size_t end = at + 1;
+    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
+    int attnum = std::stoi(text.substr(at, end - at));
+    auto column = std::find_if(table.columns.begin(), table.columns.end(),
+                               [&](const Column& c) { return c.position == attnum; });
+    names.push_back(column == table.columns.end() ? std::string() : column->name);
+    at = end;
+  }
+  return names;
 }
 
 // Partitioned tables hold no rows themselves: their size is that of their partitions.
@@ -126,14 +149,14 @@ void read_columns(Snapshot& tx, const std::string& excluded, const TableIndex& t
   }
 }
 
+// Key columns come back as attribute numbers and are named from the columns already
+// read: resolving them in SQL (a join per key) took most of these queries' time on
+// 10,000 tables.
 void read_constraints(Snapshot& tx, const std::string& excluded, const TableIndex& tables) {
   auto rows = query(tx,
                     R"(
-    SELECT con.conrelid::bigint, con.conname, con.contype::text,
-           (SELECT json_agg(a.attname ORDER BY k.ord)
-            FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-            JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum),
-           pg_get_constraintdef(con.oid)
+    SELECT con.conrelid::bigint, con.conname, con.contype::text, con.conkey::text,
+           CASE WHEN con.contype <> 'p' THEN pg_get_constraintdef(con.oid) END
     FROM pg_constraint con
     JOIN pg_class c ON c.oid = con.conrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -146,13 +169,13 @@ void read_constraints(Snapshot& tx, const std::string& excluded, const TableInde
     char kind = row[2].as<std::string>().at(0);
     if (kind == 'p') {
       t->primary_key_name = row[1].as<std::string>();
-      t->primary_key = string_array(row[3]);
+      t->primary_key = column_names(*t, row[3]);
       continue;
     }
     Constraint con;
     con.name = row[1].as<std::string>();
     con.kind = kind;
-    con.columns = string_array(row[3]);
+    con.columns = column_names(*t, row[3]);
     con.definition = row[4].as<std::string>();
     t->constraints.push_back(std::move(con));
   }
@@ -162,14 +185,10 @@ void read_constraints(Snapshot& tx, const std::string& excluded, const TableInde
 }
 
 void read_indexes(Snapshot& tx, const std::string& excluded, const TableIndex& tables) {
-  // Key columns only (not INCLUDE columns); expression columns come back as "".
+  // Key columns only (not INCLUDE columns); expression columns (attnum 0) are "".
   auto rows = query(tx, R"(
     SELECT i.indrelid::bigint, ic.relname, i.indisunique, i.indisprimary, i.indisreplident,
-           pg_get_indexdef(i.indexrelid),
-           (SELECT json_agg(coalesce(a.attname, '') ORDER BY k.ord)
-            FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-            LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-            WHERE k.ord <= i.indnkeyatts)
+           pg_get_indexdef(i.indexrelid), i.indkey::text, i.indnkeyatts
     FROM pg_index i
     JOIN pg_class ic ON ic.oid = i.indexrelid
     JOIN pg_class c ON c.oid = i.indrelid
@@ -185,7 +204,8 @@ void read_indexes(Snapshot& tx, const std::string& excluded, const TableIndex& t
     idx.primary = row[3].as<bool>();
     if (row[4].as<bool>()) t->replica_identity_index = idx.name;
     idx.definition = row[5].as<std::string>();
-    idx.columns = string_array(row[6]);
+    idx.columns = column_names(*t, row[6]);
+    idx.columns.resize(std::min(idx.columns.size(), row[7].as<size_t>()));
     t->indexes.push_back(std::move(idx));
   }
   for (auto& [oid, t] : tables)
@@ -193,18 +213,22 @@ void read_indexes(Snapshot& tx, const std::string& excluded, const TableIndex& t
               [](const Index& a, const Index& b) { return a.name < b.name; });
 }
 
-void read_foreign_keys(Snapshot& tx, const std::string& excluded, Schema& schema) {
+void read_foreign_keys(Snapshot& tx, const std::string& excluded, const TableIndex& tables,
+                       Schema& schema) {
   // Only declared keys: the copies PostgreSQL makes on partitions (conparentid <> 0)
   // belong to the key on the partitioned table.
+  // Referenced columns are named in SQL only when the referenced table is not in the
+  // model (an excluded schema); otherwise from the model, like the key columns.
   auto rows = query(tx,
                     R"(
     SELECT con.conname, n.nspname, c.relname, rn.nspname, rc.relname,
-           (SELECT json_agg(a.attname ORDER BY k.ord)
-            FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-            JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum),
-           (SELECT json_agg(a.attname ORDER BY k.ord)
-            FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
-            JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum),
+           con.conrelid::bigint, con.conkey::text, con.confrelid::bigint, con.confkey::text,
+           CASE WHEN NOT ()" +
+                        user_table("rc", "rn") + R"() THEN
+             (SELECT json_agg(a.attname ORDER BY k.ord)
+              FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum)
+           END,
            con.confdeltype::text, con.confupdtype::text, con.condeferrable,
            pg_get_constraintdef(con.oid)
     FROM pg_constraint con
@@ -220,12 +244,15 @@ void read_foreign_keys(Snapshot& tx, const std::string& excluded, Schema& schema
     fk.name = row[0].as<std::string>();
     fk.table = row[1].as<std::string>() + "." + row[2].as<std::string>();
     fk.ref_table = row[3].as<std::string>() + "." + row[4].as<std::string>();
-    fk.columns = string_array(row[5]);
-    fk.ref_columns = string_array(row[6]);
-    fk.on_delete = row[7].as<std::string>();
-    fk.on_update = row[8].as<std::string>();
-    fk.deferrable = row[9].as<bool>();
-    fk.definition = row[10].as<std::string>();
+    const Table* t = find(tables, row[5].as<long long>());
+    const Table* ref = find(tables, row[7].as<long long>());
+    if (t == nullptr) continue;
+    fk.columns = column_names(*t, row[6]);
+    fk.ref_columns = ref != nullptr ? column_names(*ref, row[8]) : string_array(row[9]);
+    fk.on_delete = row[10].as<std::string>();
+    fk.on_update = row[11].as<std::string>();
+    fk.deferrable = row[12].as<bool>();
+    fk.definition = row[13].as<std::string>();
     schema.foreign_keys.push_back(std::move(fk));
   }
   std::sort(schema.foreign_keys.begin(), schema.foreign_keys.end(),

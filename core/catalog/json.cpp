@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "core/catalog/json_detail.hpp"
 #include "core/util/error.hpp"
 
 namespace dbsplit::catalog {
@@ -175,5 +176,44 @@ json to_json(const Schema& schema, WithStatistics stats) {
   out["extensions"] = sorted(schema.extensions);
   return out;
 }
+
+namespace detail {
+
+void write_structure(const Schema& schema, const std::function<void(const std::string&)>& sink) {
+  json members = objects_json(schema);
+  members["schemas"] = sorted(schema.schemas);
+  members["extensions"] = sorted(schema.extensions);
+  // Compact dump of an object: members in key order (nlohmann keeps them sorted),
+  // "key":value separated by commas; "tables" goes where it sorts.
+  const std::string tables_key = "tables";
+  bool first = true;
+  auto separator = [&] {
+    sink(first ? "{" : ",");
+    first = false;
+  };
+  auto write_tables = [&] {
+    separator();
+    sink(json(tables_key).dump() + ":[");
+    bool first_table = true;
+    for (const auto* t : sorted(schema.tables, [](const Table& t) { return t.qualified(); })) {
+      sink((first_table ? "" : ",") + table_json(*t, WithStatistics::no).dump());
+      first_table = false;
+    }
+    sink("]");
+  };
+  bool tables_written = false;
+  for (const auto& [key, value] : members.items()) {
+    if (!tables_written && tables_key < key) {
+      write_tables();
+      tables_written = true;
+    }
+    separator();
+    sink(json(key).dump() + ":" + value.dump());
+  }
+  if (!tables_written) write_tables();
+  sink("}");
+}
+
+}  // namespace detail
 
 }  // namespace dbsplit::catalog

@@ -67,7 +67,10 @@ CREATE TABLE "Billing Dept"."Invoice Lines" (
   status shop.order_status,
   CONSTRAINT "No Equal Amounts" EXCLUDE USING btree ("Amount" WITH =));
 
-CREATE TABLE shop.audit_log (at timestamptz NOT NULL DEFAULT now(), message text);
+CREATE TABLE shop.audit_log (
+  at timestamptz NOT NULL DEFAULT now(),
+  message text,
+  ignored_id int REFERENCES scratch.ignored (id));
 ALTER TABLE shop.audit_log REPLICA IDENTITY FULL;
 
 CREATE TABLE shop.events (
@@ -289,8 +292,13 @@ TEST_CASE("introspect reads constraints, indexes and replica identity") {
 TEST_CASE("introspect reads declared foreign keys with columns in key order") {
   Schema s = crafted();
   // The key on the partitioned table is listed once, not again for each partition.
-  REQUIRE(s.foreign_keys.size() == 4);
-  const auto& cascade = s.foreign_keys[1];
+  REQUIRE(s.foreign_keys.size() == 5);
+  // A key into an excluded schema is kept, its columns named all the same.
+  CHECK(s.foreign_keys[0].name == "audit_log_ignored_id_fkey");
+  CHECK(s.foreign_keys[0].ref_table == "scratch.ignored");
+  CHECK(s.foreign_keys[0].ref_columns == Strings{"id"});
+
+  const auto& cascade = s.foreign_keys[2];
   CHECK(cascade.name == "order_customer_id_fkey");
   CHECK(cascade.table == "shop.order");
   CHECK(cascade.columns == Strings{"customer_id"});
@@ -302,12 +310,12 @@ TEST_CASE("introspect reads declared foreign keys with columns in key order") {
   CHECK(cascade.definition ==
         "FOREIGN KEY (customer_id) REFERENCES shop.customers(id) ON DELETE CASCADE");
 
-  CHECK(s.foreign_keys[0].name == "events_customer_id_fkey");
-  CHECK(s.foreign_keys[0].table == "shop.events");
-  CHECK(s.foreign_keys[2].name == "order_lines_order_id_fkey");
-  CHECK(s.foreign_keys[2].ref_table == "shop.order");
+  CHECK(s.foreign_keys[1].name == "events_customer_id_fkey");
+  CHECK(s.foreign_keys[1].table == "shop.events");
+  CHECK(s.foreign_keys[3].name == "order_lines_order_id_fkey");
+  CHECK(s.foreign_keys[3].ref_table == "shop.order");
 
-  const auto& multi = s.foreign_keys[3];
+  const auto& multi = s.foreign_keys[4];
   CHECK(multi.name == "shipment_line");
   CHECK(multi.table == "shop.shipments");
   CHECK(multi.columns == Strings{"line_no", "order_id"});

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/catalog/json.hpp"
+#include "core/catalog/json_detail.hpp"
 #include "core/util/error.hpp"
 
 using namespace dbsplit;
@@ -132,4 +133,24 @@ TEST_CASE("the fingerprint covers structure only") {
   changed = s;
   changed.types[0].labels = {"a", "z"};
   CHECK(catalog::fingerprint(changed) != fp);
+}
+
+TEST_CASE("the fingerprint hashes exactly the catalog JSON without database and version") {
+  Schema s = small_schema();
+  s.tables[1].partitions = {"shop.z", "shop.y"};
+  s.extensions = {"plpgsql"};
+  json canonical = catalog::to_json(s);
+  canonical.erase("database");
+  canonical.erase("server_version");
+  std::string streamed;
+  catalog::detail::write_structure(s, [&](const std::string& piece) { streamed += piece; });
+  CHECK(streamed == canonical.dump());
+
+  Schema empty;
+  json empty_canonical = catalog::to_json(empty);
+  empty_canonical.erase("database");
+  empty_canonical.erase("server_version");
+  streamed.clear();
+  catalog::detail::write_structure(empty, [&](const std::string& piece) { streamed += piece; });
+  CHECK(streamed == empty_canonical.dump());
 }
