@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <functional>
+#include <future>
+#include <memory>
+#include <optional>
 
 #include "core/catalog/introspect_detail.hpp"
 #include "core/util/error.hpp"
@@ -96,6 +99,51 @@ void step(const std::string& kind, const std::string& database, const std::funct
   }
 }
 
+// Constraints and indexes as fetched, before they are attached to their tables.
+struct Deparsed {
+  pqxx::result constraints;
+  pqxx::result indexes;
+};
+
+void fetch_deparsed(detail::Snapshot& tx, const std::string& excluded, const std::string& database,
+                    Deparsed& out) {
+  step("constraints", database, [&] { out.constraints = detail::fetch_constraints(tx, excluded); });
+  step("indexes", database, [&] { out.indexes = detail::fetch_indexes(tx, excluded); });
+}
+
+// Deparsing every constraint and index (pg_get_constraintdef, pg_get_indexdef) is most
+// of the server's work on a large schema, so a second connection does it in the same
+// snapshot while the first reads everything else, as pg_dump -j shares its snapshot.
+// nullopt when that connection cannot be opened or cannot import the snapshot: the
+// caller then reads them itself. Query errors are thrown as for the first connection.
+std::optional<Deparsed> fetch_deparsed_aside(const std::string& conninfo,
+                                             const std::string& snapshot_id,
+                                             const std::string& excluded,
+                                             const std::string& database) {
+  std::unique_ptr<pqxx::connection> conn;
+  std::unique_ptr<detail::Snapshot> tx;
+  try {
+    conn = std::make_unique<pqxx::connection>(conninfo);
+    tx = std::make_unique<detail::Snapshot>(*conn);
+    tx->exec("SET TRANSACTION SNAPSHOT " + tx->quote(snapshot_id));
+    tx->exec("SET LOCAL search_path = pg_catalog");
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  Deparsed out;
+  fetch_deparsed(*tx, excluded, database, out);
+  step("the end of the catalog snapshot", database, [&] { tx->commit(); });
+  return out;
+}
+
+std::string export_snapshot(detail::Snapshot& tx) {
+  try {
+    return tx.exec1("SELECT pg_export_snapshot()")[0].as<std::string>();
+  } catch (const pqxx::sql_error&) {
+    return {};  // e.g. not allowed here: read everything on this connection
+  }
+}
+
 }  // namespace
 
 Schema introspect(pqxx::connection& conn, const IntrospectOptions& options) {
@@ -107,19 +155,27 @@ Schema introspect(pqxx::connection& conn, const IntrospectOptions& options) {
   auto& t = *tx;
   detail::TableIndex tables;
   step("the server settings", database, [&] { read_server(t, schema); });
+  std::string snapshot_id = export_snapshot(t);
+  std::future<std::optional<Deparsed>> aside;
+  if (!snapshot_id.empty())
+    aside = std::async(std::launch::async, fetch_deparsed_aside, conn.options(), snapshot_id,
+                       excluded, database);
   step("schemas", database, [&] { read_schemas(t, excluded, schema); });
   step("extensions", database, [&] { read_extensions(t, schema); });
   step("tables", database, [&] { tables = detail::read_tables(t, excluded, schema); });
   step("columns", database, [&] { detail::read_columns(t, excluded, tables); });
-  step("constraints", database, [&] { detail::read_constraints(t, excluded, tables); });
-  step("indexes", database, [&] { detail::read_indexes(t, excluded, tables); });
   step("foreign keys", database, [&] { detail::read_foreign_keys(t, excluded, tables, schema); });
   step("views", database, [&] { detail::read_views(t, excluded, schema); });
   step("sequences", database, [&] { detail::read_sequences(t, excluded, schema); });
   step("functions", database, [&] { detail::read_functions(t, excluded, schema); });
   step("triggers", database, [&] { detail::read_triggers(t, excluded, schema); });
   step("types", database, [&] { detail::read_types(t, excluded, schema); });
+  std::optional<Deparsed> deparsed;
+  if (aside.valid()) deparsed = aside.get();
+  if (!deparsed) fetch_deparsed(t, excluded, database, deparsed.emplace());
   step("the end of the catalog snapshot", database, [&] { t.commit(); });
+  step("constraints", database, [&] { detail::apply_constraints(deparsed->constraints, tables); });
+  step("indexes", database, [&] { detail::apply_indexes(deparsed->indexes, tables); });
   return schema;
 }
 

@@ -36,8 +36,12 @@ using TableIndex = std::unordered_map<long long, Table*>;
 // vector must not change size afterwards.
 TableIndex read_tables(Snapshot& tx, const std::string& excluded, Schema& schema);
 void read_columns(Snapshot& tx, const std::string& excluded, const TableIndex& tables);
-void read_constraints(Snapshot& tx, const std::string& excluded, const TableIndex& tables);
-void read_indexes(Snapshot& tx, const std::string& excluded, const TableIndex& tables);
+// Constraints and indexes are fetched and applied in two steps so that another
+// connection can fetch them while this one reads the columns they name.
+pqxx::result fetch_constraints(Snapshot& tx, const std::string& excluded);
+void apply_constraints(const pqxx::result& rows, const TableIndex& tables);
+pqxx::result fetch_indexes(Snapshot& tx, const std::string& excluded);
+void apply_indexes(const pqxx::result& rows, const TableIndex& tables);
 void read_foreign_keys(Snapshot& tx, const std::string& excluded, const TableIndex& tables,
                        Schema& schema);
 void read_views(Snapshot& tx, const std::string& excluded, Schema& schema);

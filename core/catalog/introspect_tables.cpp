@@ -152,17 +152,20 @@ void read_columns(Snapshot& tx, const std::string& excluded, const TableIndex& t
 // Key columns come back as attribute numbers and are named from the columns already
 // read: resolving them in SQL (a join per key) took most of these queries' time on
 // 10,000 tables.
-void read_constraints(Snapshot& tx, const std::string& excluded, const TableIndex& tables) {
-  auto rows = query(tx,
-                    R"(
+pqxx::result fetch_constraints(Snapshot& tx, const std::string& excluded) {
+  return query(tx,
+               R"(
     SELECT con.conrelid::bigint, con.conname, con.contype::text, con.conkey::text,
            CASE WHEN con.contype <> 'p' THEN pg_get_constraintdef(con.oid) END
     FROM pg_constraint con
     JOIN pg_class c ON c.oid = con.conrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE con.contype IN ('p', 'u', 'c', 'x') AND )" +
-                        user_table(),
-                    excluded);
+                   user_table(),
+               excluded);
+}
+
+void apply_constraints(const pqxx::result& rows, const TableIndex& tables) {
   for (const auto& row : rows) {
     Table* t = find(tables, row[0].as<long long>());
     if (t == nullptr) continue;
@@ -184,9 +187,8 @@ void read_constraints(Snapshot& tx, const std::string& excluded, const TableInde
               [](const Constraint& a, const Constraint& b) { return a.name < b.name; });
 }
 
-void read_indexes(Snapshot& tx, const std::string& excluded, const TableIndex& tables) {
-  // Key columns only (not INCLUDE columns); expression columns (attnum 0) are "".
-  auto rows = query(tx, R"(
+pqxx::result fetch_indexes(Snapshot& tx, const std::string& excluded) {
+  return query(tx, R"(
     SELECT i.indrelid::bigint, ic.relname, i.indisunique, i.indisprimary, i.indisreplident,
            pg_get_indexdef(i.indexrelid), i.indkey::text, i.indnkeyatts
     FROM pg_index i
@@ -194,7 +196,11 @@ void read_indexes(Snapshot& tx, const std::string& excluded, const TableIndex& t
     JOIN pg_class c ON c.oid = i.indrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE )" + user_table(),
-                    excluded);
+               excluded);
+}
+
+void apply_indexes(const pqxx::result& rows, const TableIndex& tables) {
+  // Key columns only (not INCLUDE columns); expression columns (attnum 0) are "".
   for (const auto& row : rows) {
     Table* t = find(tables, row[0].as<long long>());
     if (t == nullptr) continue;

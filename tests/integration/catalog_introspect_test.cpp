@@ -431,3 +431,15 @@ TEST_CASE("introspection errors name the object kind whose query failed") {
     CHECK_THAT(message, Catch::Contains("database \"denied_"));
   }
 }
+
+TEST_CASE("introspect reads the same schema when a second connection is refused") {
+  // Constraints and indexes are read on a second connection; a role limited to one
+  // connection makes introspect read them on the first.
+  test::exec_sql(crafted_url(), "CREATE ROLE single_reader LOGIN CONNECTION LIMIT 1");
+  std::string single_url = crafted_url();
+  single_url.replace(single_url.find("postgres@"), 9, "single_reader@");
+  Schema single = introspect_url(single_url, {{"scratch"}});
+  CHECK(catalog::to_json(single, catalog::WithStatistics::yes) ==
+        catalog::to_json(crafted(), catalog::WithStatistics::yes));
+  CHECK(single.find_table("shop.customers")->indexes.size() == 3);
+}
