@@ -19,6 +19,7 @@ bindir=$(pg_config --bindir 2>/dev/null || true)
 [ -x "$bindir/pg_dump" ] || bindir=/usr/lib/postgresql/15/bin
 
 dir=$(mktemp -d /tmp/dbsplit-bench-XXXXXX)
+chmod 755 "$dir"  # the server may run as the postgres user (when run as root)
 cleanup() {
   "$dbsplit" local stop --dir "$dir/pg" --remove >/dev/null 2>&1 || true
   rm -rf "$dir"
