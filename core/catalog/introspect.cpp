@@ -1,5 +1,6 @@
 // introspect(): runs one batched catalog query per object kind inside one read-only
-// snapshot, so the model is consistent even while the database changes.
+// snapshot (shared with a second connection that deparses constraints and indexes),
+// so the model is consistent even while the database changes.
 #include "core/catalog/introspect.hpp"
 
 #include <fmt/format.h>

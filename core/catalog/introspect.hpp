@@ -16,6 +16,8 @@ struct IntrospectOptions {
 };
 
 // Throws RuntimeError (naming the object kind whose query failed) on database errors.
+// Opens a second connection with the same connection string, in the same snapshot, to
+// deparse constraints and indexes in parallel; without it, reads them on `conn`.
 Schema introspect(pqxx::connection& conn, const IntrospectOptions& options = {});
 
 }  // namespace dbsplit::catalog

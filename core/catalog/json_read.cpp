@@ -30,7 +30,7 @@ class Node {
     return *this;
   }
 
-  // The member `key` of this object, or nullopt-like empty when it is absent.
+  // Whether this object has the member `key`; `at` returns it with its pointer.
   bool has(const std::string& key) const { return value_.contains(key); }
   Node at(const std::string& key) const { return Node(value_.at(key), pointer_ + "/" + key); }
 

@@ -37,7 +37,7 @@ struct ForeignKey {
 struct Constraint {  // unique and check constraints
   std::string name;
   char kind = 'u';  // 'u' unique, 'c' check, 'x' exclusion
-  std::vector<std::string> columns;
+  std::vector<std::string> columns;  // "" for an expression (exclusion constraints)
   std::string definition;
 };
 
