@@ -58,12 +58,12 @@ Pattern read_pattern(bool reporting, size_t foreign_services, bool locks, double
 std::string pattern_advice(Pattern pattern, const Dependency& d) {
   switch (pattern) {
     case Pattern::api_composition:
-      return fmt::format("api_composition: {} calls {}'s API instead of reading its tables",
+      return fmt::format("api_composition: {} calls the API of {} instead of reading its tables",
                          d.consumer, d.owner);
     case Pattern::event_replication:
       return fmt::format(
-          "event_replication: {} keeps a local cache of the columns it reads, fed by {}'s "
-          "events",
+          "event_replication: {} keeps a local cache of the columns it reads, fed by events "
+          "from {}",
           d.consumer, d.owner);
     case Pattern::cqrs_read_model:
       return fmt::format("cqrs_read_model: {} answers the query from a read model fed by events",
@@ -73,8 +73,8 @@ std::string pattern_advice(Pattern pattern, const Dependency& d) {
              "service";
     case Pattern::owner_api_write:
       return fmt::format(
-          "owner_api_write: {} calls {}'s API (or publishes an event {} handles) instead of "
-          "writing its tables",
+          "owner_api_write: {} calls the API of {} (or publishes an event {} handles) instead "
+          "of writing its tables",
           d.consumer, d.owner, d.owner);
     case Pattern::saga:
       return "saga: one local transaction per service, with compensations, events through the "
@@ -208,8 +208,8 @@ void summarise_dependencies(const std::vector<Dependency>& deps, Outcome& out) {
     std::vector<std::string> objects = d.tables;
     objects.push_back(d.consumer);
     bool is_write = std::get<0>(key);
-    std::string what = fmt::format("{} {} {}'s {} ({} calls in {} statement{})", d.consumer,
-                                   is_write ? "writes" : "reads", d.owner, join_words(d.tables),
+    std::string what = fmt::format("{} {} {} of {} ({} calls in {} statement{})", d.consumer,
+                                   is_write ? "writes" : "reads", join_words(d.tables), d.owner,
                                    sum.calls, sum.statements, sum.statements == 1 ? "" : "s");
     out.findings.push_back(Diagnostic{is_write ? "DS113" : "DS112", Severity::warning, objects,
                                       what + "; " + d.rationale, pattern_advice(d.pattern, d)});
@@ -234,7 +234,7 @@ void add_multi_writer_findings(const std::vector<AccessCell>& matrix,
         "DS101", Severity::error, objects,
         fmt::format("{} is written by {} modules: {}; {} owns it ({})", a.table, it->second.size(),
                     join_words(parts), a.service, to_string(a.signal)),
-        fmt::format("owner_api_write: the other modules call {}'s API or publish events {} "
+        fmt::format("owner_api_write: the other modules call the API of {} or publish events {} "
                     "handles",
                     a.service, a.service)});
   }
