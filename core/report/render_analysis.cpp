@@ -45,7 +45,8 @@ std::string services(const analysis::Analysis& a, Color color) {
       if (!t) continue;
       std::string line = fmt::format("    {} {} {:.2f}  ", pad(t->table, name_width),
                                      pad(analysis::to_string(t->signal), 15), t->confidence);
-      out += line + paint(wrap(t->reason, line.size(), 10), "2", color) + "\n";
+      size_t indent = line.size() <= 60 ? line.size() : 10;  // keep reasons in their column
+      out += line + paint(wrap(t->reason, line.size(), indent), "2", color) + "\n";
     }
   }
   return out;
@@ -82,7 +83,7 @@ std::string dependencies(const analysis::Analysis& a, Color color) {
   for (const auto& d : a.dependencies) {
     std::string tables;
     for (const auto& t : d.tables) tables += (tables.empty() ? "" : ", ") + t;
-    std::string who = d.consumer.empty() ? d.owner : d.consumer + " -> " + d.owner;
+    std::string who = (d.consumer.empty() ? d.owner : d.consumer + " -> " + d.owner) + ":";
     std::string what = d.object.empty() || d.kind == analysis::DependencyKind::transaction
                            ? tables
                            : d.object + " (" + tables + ")";

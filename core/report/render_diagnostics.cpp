@@ -47,10 +47,10 @@ std::string render_diagnostics_text(const std::vector<Diagnostic>& diagnostics, 
       if (!d.objects.empty()) {
         std::string objects;
         for (const auto& o : d.objects) objects += (objects.empty() ? "" : ", ") + o;
-        out += "        " + paint("objects:", "2", color) + " " + wrap(objects, 17, 10) + "\n";
+        out += "        " + paint("objects:", "2", color) + " " + wrap(objects, 17, 17) + "\n";
       }
       if (!d.pattern.empty())
-        out += "        " + paint("fix:", "2", color) + " " + wrap(d.pattern, 13, 10) + "\n";
+        out += "        " + paint("fix:", "2", color) + " " + wrap(d.pattern, 13, 13) + "\n";
     }
   }
   return out;
