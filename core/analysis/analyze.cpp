@@ -166,7 +166,7 @@ Analysis analyze(catalog::Schema schema, workload::Workload workload,
   Outcome outcome;
   add_workload_findings(workload, relations, owners, analysis.matrix, analysis.tables,
                         options.thresholds, outcome);
-  add_schema_findings(schema, relations, owners, analysis.matrix, !workload.statements.empty(),
+  add_schema_findings(schema, relations, owners, analysis.matrix, workload, options.thresholds,
                       outcome);
   bool any_signal = std::any_of(analysis.tables.begin(), analysis.tables.end(),
                                 [](const auto& a) { return a.signal != Signal::graph_community; });

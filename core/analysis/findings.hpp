@@ -43,7 +43,8 @@ void add_workload_findings(const workload::Workload& workload, const Relations& 
 // tables that block logical replication or that nothing touches (DS102, DS105..DS111).
 void add_schema_findings(const catalog::Schema& schema, const Relations& relations,
                          const Owners& owners, const std::vector<AccessCell>& matrix,
-                         bool have_workload, Outcome& out);
+                         const workload::Workload& workload, const Thresholds& thresholds,
+                         Outcome& out);
 
 // "a, b and c"
 std::string join_words(const std::vector<std::string>& words);

@@ -32,8 +32,16 @@ Analysis analyze_database(const AnalyzeDatabaseOptions& options) {
   if (options.stat_statements == UseStatStatements::yes)
     workload::merge(workload, workload::read_pg_stat_statements(*conn, attribution, resolver));
   conn.reset();  // the logs need no connection
-  for (const auto& path : options.log_files)
-    workload::merge(workload, workload::read_log_file(path, options.log, attribution, resolver));
+  for (const auto& path : options.log_files) {
+    workload::Workload logged = workload::read_log_file(path, options.log, attribution, resolver);
+    // pg_stat_statements already counts the statements a log repeats; the log adds what
+    // only it knows: which statements ran in one transaction.
+    if (options.stat_statements == UseStatStatements::yes) {
+      logged.statements.clear();
+      logged.unparsed.clear();
+    }
+    workload::merge(workload, std::move(logged));
+  }
 
   // The database's name, not its URL: ports and hosts differ between runs, and the
   // analysis file should not.

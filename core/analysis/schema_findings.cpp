@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/analysis/findings.hpp"
+#include "core/analysis/ownership.hpp"
 
 namespace dbsplit::analysis {
 namespace {
@@ -101,17 +102,40 @@ void add_object(DependencyKind kind, const char* code, const std::string& what,
   out.dependencies.push_back(std::move(d));
 }
 
+// The module reading a view most (reporting aside): the view becomes its read model.
+std::string main_view_reader(const std::string& view, const workload::Workload& workload,
+                             const Thresholds& thresholds) {
+  std::map<std::string, int64_t> calls;
+  for (const auto& s : workload.statements) {
+    if (s.module.empty() || is_reporting_module(s.module, thresholds)) continue;
+    for (const auto& a : s.analysis.accesses)
+      if (a.table == view) calls[s.module] += s.calls;
+  }
+  auto best = std::max_element(calls.begin(), calls.end(),
+                               [](const auto& a, const auto& b) { return a.second < b.second; });
+  return best == calls.end() ? std::string() : best->first;
+}
+
 void add_views(const catalog::Schema& schema, const Relations& relations, const Owners& owners,
-               Outcome& out) {
+               const workload::Workload& workload, const Thresholds& thresholds, Outcome& out) {
   for (const auto& v : schema.views) {
     const auto& units = relations.units(v.qualified());
     Spanning span = spanning({units.begin(), units.end()}, owners);
     if (span.services.size() < 2) continue;
+    std::string reader = main_view_reader(v.qualified(), workload, thresholds);
+    std::vector<std::string> foreign;
+    for (const auto& table : span.tables)
+      if (owners.of(table) != reader) foreign.push_back(table);
     add_object(DependencyKind::view, "DS105", v.materialized ? "materialized view" : "view",
-               v.qualified(), span, main_service(span.tables, owners), Pattern::cqrs_read_model,
-               "cqrs_read_model: the consuming service keeps a read model fed by the owners' "
-               "events instead of the view",
+               v.qualified(), span, main_service(foreign, owners), Pattern::cqrs_read_model,
+               reader.empty()
+                   ? std::string("cqrs_read_model: the service that needs the view keeps a "
+                                 "read model fed by the owners' events instead")
+                   : fmt::format("cqrs_read_model: {} keeps a read model fed by the owners' "
+                                 "events instead of the view",
+                                 reader),
                out);
+    out.dependencies.back().consumer = reader;
   }
 }
 
@@ -122,9 +146,12 @@ void add_triggers(const catalog::Schema& schema, const Owners& owners, Outcome& 
     Spanning span = spanning(tables, owners);
     if (span.services.size() < 2) continue;
     std::string fires_in = owners.of(t.table);
+    std::vector<std::string> touched;  // tables of the other services the trigger reaches
+    for (const auto& table : span.tables)
+      if (owners.of(table) != fires_in) touched.push_back(table);
     std::string object = t.table + "." + t.name;
-    add_object(DependencyKind::trigger, "DS106", "trigger", object, span, fires_in,
-               Pattern::move_to_owner,
+    add_object(DependencyKind::trigger, "DS106", "trigger", object, span,
+               main_service(touched, owners), Pattern::move_to_owner,
                fmt::format("move_to_owner: {} publishes an event (outbox) and the services "
                            "owning the touched tables handle it, instead of trigger {}",
                            fires_in, t.name),
@@ -226,9 +253,11 @@ void add_untouched(const Relations& relations, const std::vector<AccessCell>& ma
 
 void add_schema_findings(const catalog::Schema& schema, const Relations& relations,
                          const Owners& owners, const std::vector<AccessCell>& matrix,
-                         bool have_workload, Outcome& out) {
+                         const workload::Workload& workload, const Thresholds& thresholds,
+                         Outcome& out) {
+  bool have_workload = !workload.statements.empty();
   add_foreign_keys(schema, owners, out);
-  add_views(schema, relations, owners, out);
+  add_views(schema, relations, owners, workload, thresholds, out);
   add_triggers(schema, owners, out);
   add_functions(schema, owners, out);
   add_sequences(schema, owners, out);

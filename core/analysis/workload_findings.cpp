@@ -187,32 +187,42 @@ void add_statement_dependencies(const StatementView& view, const Owners& owners,
   }
 }
 
-// DS112/DS113: one finding per consumer, owner, pattern and tables, summing calls.
+// DS112/DS113: one finding per consumer, owner and pattern, over all its statements.
 void summarise_dependencies(const std::vector<Dependency>& deps, Outcome& out) {
   struct Sum {
     int64_t calls = 0;
     int statements = 0;
+    std::set<std::string> tables;
     const Dependency* first = nullptr;
   };
-  std::map<std::tuple<bool, std::string, std::string, int, std::vector<std::string>>, Sum> sums;
+  std::map<std::tuple<bool, std::string, std::string, int>, Sum> sums;
   for (const auto& d : deps) {
     bool is_write = d.kind == DependencyKind::write;
     if (!is_write && d.kind != DependencyKind::read && d.kind != DependencyKind::join) continue;
-    auto& sum = sums[{is_write, d.consumer, d.owner, static_cast<int>(d.pattern), d.tables}];
+    auto& sum = sums[{is_write, d.consumer, d.owner, static_cast<int>(d.pattern)}];
     sum.calls += d.calls;
     sum.statements += 1;
+    sum.tables.insert(d.tables.begin(), d.tables.end());
     if (!sum.first) sum.first = &d;
   }
   for (const auto& [key, sum] : sums) {
     const Dependency& d = *sum.first;
-    std::vector<std::string> objects = d.tables;
+    std::vector<std::string> objects = sorted(sum.tables);
+    std::string tables = join_words(objects);
     objects.push_back(d.consumer);
     bool is_write = std::get<0>(key);
     std::string what = fmt::format("{} {} {} of {} ({} calls in {} statement{})", d.consumer,
-                                   is_write ? "writes" : "reads", join_words(d.tables), d.owner,
-                                   sum.calls, sum.statements, sum.statements == 1 ? "" : "s");
+                                   is_write ? "writes" : "reads", tables, d.owner, sum.calls,
+                                   sum.statements, sum.statements == 1 ? "" : "s");
+    // The rationale of the most called statement speaks for the group.
+    const Dependency* top = sum.first;
+    for (const auto& other : deps)
+      if (&other != top && other.consumer == d.consumer && other.owner == d.owner &&
+          other.pattern == d.pattern && (other.kind == DependencyKind::write) == is_write &&
+          other.calls > top->calls)
+        top = &other;
     out.findings.push_back(Diagnostic{is_write ? "DS113" : "DS112", Severity::warning, objects,
-                                      what + "; " + d.rationale, pattern_advice(d.pattern, d)});
+                                      what + "; " + top->rationale, pattern_advice(d.pattern, d)});
   }
 }
 
