@@ -10,6 +10,7 @@ namespace dbsplit::cli {
 // What a parsed command does; returns the process exit code.
 using Action = std::function<int()>;
 
+void add_analyze_command(CLI::App& app, Action& action);
 void add_local_command(CLI::App& app, Action& action);
 
 }  // namespace dbsplit::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.footer("Run `dbsplit COMMAND --help` for a command's options and examples.");
 
   dbsplit::cli::Action action;
+  dbsplit::cli::add_analyze_command(app, action);
   dbsplit::cli::add_local_command(app, action);
 
   if (argc > 1 && argv[1][0] != '-') {

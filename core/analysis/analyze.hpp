@@ -17,12 +17,14 @@ struct Pin {
 std::vector<Pin> read_pins_file(const std::string& path);
 
 struct AnalyzeOptions {
-  std::vector<Pin> pins;
+  std::vector<Pin> pins;  // in file order: errors point at /services/i/tables/j
+  std::string pins_path;  // named in errors about pins ("" when pins came from code)
   Thresholds thresholds;
 };
 
 // Assigns every table exactly one service and reports findings. Throws UsageError when
 // a pin names a table that does not exist.
-Analysis analyze(catalog::Schema schema, workload::Workload workload, const AnalyzeOptions& options);
+Analysis analyze(catalog::Schema schema, workload::Workload workload,
+                 const AnalyzeOptions& options);
 
 }  // namespace dbsplit::analysis

@@ -59,18 +59,31 @@ enum class Pattern {
 };
 const char* to_string(Pattern pattern);
 
-enum class DependencyKind { read, write, join, transaction, foreign_key, view, trigger, sequence, type };
+enum class DependencyKind {
+  read,         // a statement reads another service's table
+  write,        // a statement writes another service's table
+  join,         // a read whose statement joins the foreign table with tables of other services
+  transaction,  // one transaction writes tables of several services
+  foreign_key,
+  view,
+  trigger,
+  function,  // a function reading or writing tables of several services
+  sequence,
+  type
+};
 const char* to_string(DependencyKind kind);
 
 // One cross-service dependency and how the split resolves it.
 struct Dependency {
   DependencyKind kind = DependencyKind::read;
-  std::string consumer;  // service that needs the other's data ("" for schema objects)
-  std::string owner;     // service that owns the data
-  std::string module;    // workload module behind it, when from the workload
-  std::vector<std::string> tables;          // tables involved, sorted
-  std::vector<std::string> columns;         // columns read (reads) or written (writes), sorted
-  std::vector<std::string> filter_columns;  // columns the consumer looks rows up by, sorted
+  std::string consumer;             // service that needs the other's data ("" for schema objects)
+  std::string owner;                // service that owns the data
+  std::string module;               // workload module behind it, when from the workload
+  std::vector<std::string> tables;  // tables involved, sorted
+  // "schema.table.column": columns read (reads) or written (writes), sorted; empty when
+  // unknown (e.g. reads through a view).
+  std::vector<std::string> columns;
+  std::vector<std::string> filter_columns;  // "schema.table.column" looked rows up by, sorted
   std::string object;     // the FK/view/trigger/sequence/type name for schema objects
   std::string statement;  // representative SQL (normalised) for workload dependencies
   int64_t calls = 0;
@@ -88,11 +101,11 @@ struct Thresholds {
 };
 
 struct Analysis {
-  std::string database;  // redacted URL or name
-  std::vector<Service> services;          // sorted by name
-  std::vector<TableAssignment> tables;    // sorted by table
-  std::vector<AccessCell> matrix;         // sorted by module, table
-  std::vector<Dependency> dependencies;   // sorted
+  std::string database;                  // redacted URL or name
+  std::vector<Service> services;         // sorted by name
+  std::vector<TableAssignment> tables;   // sorted by table
+  std::vector<AccessCell> matrix;        // sorted by module, table
+  std::vector<Dependency> dependencies;  // sorted
   std::vector<report::Diagnostic> findings;
   Thresholds thresholds;
   int64_t total_calls = 0;
