@@ -33,6 +33,8 @@ url=$("$dbsplit" local start --dir "$dir/pg")
 url=$("$dbsplit" local start --dir "$dir/pg")
 db_url="${url%/*}/bench"
 "$bindir/psql" -X -q -d "$url" -c "CREATE DATABASE bench"
+# dbsplit analyze reads the workload from pg_stat_statements (the instance preloads it).
+"$bindir/psql" -X -q -d "$db_url" -c "CREATE EXTENSION pg_stat_statements"
 echo "loading $tables tables in $schemas schemas ..." >&2
 load_start=$(date +%s.%N)
 python3 "$here/synthetic_schema.py" "$tables" "$schemas" |
@@ -50,10 +52,14 @@ else
 fi
 theirs=("$bindir/pg_dump" --schema-only -f /dev/null -d "$db_url")
 
-seconds() {  # runs the command, prints its wall time in seconds
+seconds() {  # runs the command, prints its wall time in seconds; a failure ends the bench
   local start end
   start=$(date +%s.%N)
-  "$@" >/dev/null 2>&1
+  if ! "$@" >/dev/null 2>"$dir/stderr"; then
+    echo "benchmark command failed: $*" >&2
+    cat "$dir/stderr" >&2
+    exit 1
+  fi
   end=$(date +%s.%N)
   echo "$end - $start" | bc
 }
@@ -63,13 +69,13 @@ median() { sort -n | sed -n "$(( (runs + 1) / 2 ))p"; }
 ours_times=()
 theirs_times=()
 for i in $(seq 1 $runs); do
-  ours_times+=("$(seconds "${ours[@]}")")
-  theirs_times+=("$(seconds "${theirs[@]}")")
+  ours_times+=("$(seconds "${ours[@]}")") || exit 1
+  theirs_times+=("$(seconds "${theirs[@]}")") || exit 1
   echo "run $i: $label ${ours_times[-1]} s, pg_dump ${theirs_times[-1]} s" >&2
 done
 ours_median=$(printf '%s\n' "${ours_times[@]}" | median)
 theirs_median=$(printf '%s\n' "${theirs_times[@]}" | median)
 "${ours[@]}" 2>&1 >/dev/null | tail -1 >&2 || true
-echo "median $label (introspect + fingerprint): $ours_median s"
+echo "median $label: $ours_median s"
 echo "median pg_dump --schema-only: $theirs_median s"
 printf 'ratio analyze/pg_dump_schema_only: %.2f\n' "$(echo "$ours_median / $theirs_median" | bc -l)"
