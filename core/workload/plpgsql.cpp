@@ -61,12 +61,13 @@ std::string dollar_tag(const std::string& body) {
 
 // Only the body is known (prosrc): the return type decides which RETURN forms parse, so
 // try the ones that accept RETURN NEW / RETURN x, RETURN NEXT / QUERY, and bare RETURN.
+// The arguments (pg_get_function_identity_arguments) let a body assign to its parameters.
 std::optional<Json> parse_body(const std::string& schema, const std::string& name,
-                               const std::string& body) {
+                               const std::string& body, const std::string& arguments = "") {
   std::string tag = dollar_tag(body);
   for (const char* returns : {"trigger", "SETOF record", "void"}) {
     std::string sql = "CREATE FUNCTION " + quote_identifier(schema.empty() ? "public" : schema) +
-                      "." + quote_identifier(name.empty() ? "f" : name) + "() RETURNS " + returns +
+                      "." + quote_identifier(name.empty() ? "f" : name) + "(" + arguments + ") RETURNS " + returns +
                       " LANGUAGE plpgsql AS " + tag + body + tag;
     if (auto tree = parse_plpgsql(sql)) return tree;
   }
@@ -168,7 +169,7 @@ void resolve_function_accesses(catalog::Schema& schema, const NameResolver& reso
   for (auto& f : schema.functions) {
     std::vector<std::string> statements;
     if (f.language == "plpgsql") {
-      if (auto tree = parse_body(f.schema, f.name, f.body)) {
+      if (auto tree = parse_body(f.schema, f.name, f.body, f.arguments)) {
         Collector collector;
         collector.walk(*tree);
         statements = std::move(collector.statements);

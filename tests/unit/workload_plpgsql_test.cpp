@@ -96,3 +96,17 @@ TEST_CASE("functions get sorted reads/writes; triggers touch the other tables", 
                                               "public.audit_log", "public.coupons",
                                               "shipping.pending"});
 }
+
+TEST_CASE("a body that assigns to its parameters parses with the function's arguments",
+          "[plpgsql]") {
+  dbsplit::catalog::Schema schema;
+  dbsplit::catalog::Function f;
+  f.schema = "public";
+  f.name = "bump";
+  f.language = "plpgsql";
+  f.arguments = "p_qty integer, p_sku text";
+  f.body = "BEGIN p_qty := p_qty + 1; UPDATE stock SET qty = p_qty WHERE sku = p_sku; END";
+  schema.functions = {f};
+  resolve_function_accesses(schema, NameResolver{{"public"}, nullptr});
+  CHECK(schema.functions[0].writes == Strings{"public.stock"});
+}
