@@ -29,3 +29,15 @@ psql -X -v ON_ERROR_STOP=1 "$SHOP_URL" -c "
     AND r.rolname IN ('accounts', 'catalog', 'inventory', 'orders', 'billing', 'shipping',
                       'reporting')
   GROUP BY r.rolname ORDER BY r.rolname"
+
+# Analysis: a service for every table and what stands in the way of the split
+# (docs/analyze.md), as text here and as JSON, markdown and an SVG picture in .dbsplit/.
+ANALYSIS=$STATE/analysis
+mkdir -p "$ANALYSIS"
+$DBSPLIT analyze --db "$SHOP_URL" --log "$MONOLITH_LOG"
+for format in json markdown dot; do
+  $DBSPLIT analyze --db "$SHOP_URL" --log "$MONOLITH_LOG" --format "$format" \
+    -o "$ANALYSIS/analysis.${format/markdown/md}"
+done
+dot -Tsvg "$ANALYSIS/analysis.dot" -o "$ANALYSIS/analysis.svg"
+echo "analysis: $ANALYSIS/analysis.json, analysis.md, analysis.svg"

@@ -123,8 +123,6 @@ const char* to_string(DependencyKind kind) {
       return "view";
     case DependencyKind::trigger:
       return "trigger";
-    case DependencyKind::function:
-      return "function";
     case DependencyKind::sequence:
       return "sequence";
     case DependencyKind::type:

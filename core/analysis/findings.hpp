@@ -48,5 +48,7 @@ void add_schema_findings(const catalog::Schema& schema, const Relations& relatio
 
 // "a, b and c"
 std::string join_words(const std::vector<std::string>& words);
+// "1 call", "7 calls"
+std::string calls_text(int64_t calls);
 
 }  // namespace dbsplit::analysis

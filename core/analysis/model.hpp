@@ -67,7 +67,6 @@ enum class DependencyKind {
   foreign_key,
   view,
   trigger,
-  function,  // a function reading or writing tables of several services
   sequence,
   type
 };

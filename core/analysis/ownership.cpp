@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/analysis/evidence.hpp"
+#include "core/analysis/findings.hpp"
 
 namespace dbsplit::analysis {
 namespace {
@@ -28,7 +29,7 @@ std::string list_modules(const std::vector<ModuleCalls>& modules, size_t from) {
   std::string out;
   for (size_t i = from; i < modules.size(); ++i) {
     if (!out.empty()) out += ", ";
-    out += fmt::format("{} ({} calls)", modules[i].module, modules[i].calls);
+    out += fmt::format("{} ({})", modules[i].module, calls_text(modules[i].calls));
   }
   return out;
 }
@@ -65,7 +66,8 @@ TableAssignment from_workload(const std::string& table, const TableEvidence& evi
     a.service = writers[0].module;
     a.signal = Signal::sole_writer;
     a.confidence = 0.95;
-    a.reason = fmt::format("only {} writes it ({} calls)", writers[0].module, writers[0].calls);
+    a.reason =
+        fmt::format("only {} writes it ({})", writers[0].module, calls_text(writers[0].calls));
   } else if (writers.size() > 1) {
     int64_t total = 0;
     for (const auto& w : writers) total += w.calls;
@@ -85,8 +87,8 @@ TableAssignment from_workload(const std::string& table, const TableEvidence& evi
     a.signal = Signal::readers;
     a.confidence = std::clamp(0.7 * share, 0.2, 0.7);
     a.reason = readers.size() == 1
-                   ? fmt::format("nobody writes it; only {} reads it ({} calls)", readers[0].module,
-                                 readers[0].calls)
+                   ? fmt::format("nobody writes it; only {} reads it ({})", readers[0].module,
+                                 calls_text(readers[0].calls))
                    : fmt::format("nobody writes it; {} reads it most ({} of {} read calls)",
                                  readers[0].module, readers[0].calls, total);
   }

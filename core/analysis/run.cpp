@@ -32,8 +32,14 @@ Analysis analyze_database(const AnalyzeDatabaseOptions& options) {
   if (options.stat_statements == UseStatStatements::yes)
     workload::merge(workload, workload::read_pg_stat_statements(*conn, attribution, resolver));
   conn.reset();  // the logs need no connection
+  // A server log holds every database of the cluster: keep the analysed one's lines,
+  // when the lines say which database they belong to.
+  workload::LogOptions log = options.log;
+  if (log.database.empty() &&
+      (log.format == workload::LogFormat::csv || log.line_prefix.find("%d") != std::string::npos))
+    log.database = schema.database;
   for (const auto& path : options.log_files) {
-    workload::Workload logged = workload::read_log_file(path, options.log, attribution, resolver);
+    workload::Workload logged = workload::read_log_file(path, log, attribution, resolver);
     // pg_stat_statements already counts the statements a log repeats; the log adds what
     // only it knows: which statements ran in one transaction.
     if (options.stat_statements == UseStatStatements::yes) {

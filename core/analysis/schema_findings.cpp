@@ -160,6 +160,8 @@ void add_triggers(const catalog::Schema& schema, const Owners& owners, Outcome& 
   }
 }
 
+// A finding only: the function's callers are the dependency, and the plan reaches them
+// through the statements and triggers that call it.
 void add_functions(const catalog::Schema& schema, const Owners& owners, Outcome& out) {
   for (const auto& f : schema.functions) {
     std::set<std::string> tables(f.reads.begin(), f.reads.end());
@@ -167,12 +169,16 @@ void add_functions(const catalog::Schema& schema, const Owners& owners, Outcome&
     Spanning span = spanning(tables, owners);
     if (span.services.size() < 2) continue;
     std::string owner = main_service(span.tables, owners);
-    add_object(DependencyKind::function, "DS107", "function", f.schema + "." + f.name, span, owner,
-               Pattern::move_to_owner,
-               fmt::format("move_to_owner: reimplement it in {} and reach the other services' "
-                           "data through their APIs or events",
-                           owner),
-               out);
+    std::string name = f.schema + "." + f.name;
+    std::vector<std::string> objects{name};
+    objects.insert(objects.end(), span.tables.begin(), span.tables.end());
+    out.findings.push_back(Diagnostic{
+        "DS107", Severity::warning, objects,
+        fmt::format("function {} spans {} services ({}): {}", name, span.services.size(),
+                    join_words(span.services), join_words(span.tables)),
+        fmt::format("move_to_owner: reimplement it in {} and reach the other services' data "
+                    "through their APIs or events",
+                    owner)});
   }
 }
 

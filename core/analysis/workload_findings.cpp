@@ -211,9 +211,9 @@ void summarise_dependencies(const std::vector<Dependency>& deps, Outcome& out) {
     std::string tables = join_words(objects);
     objects.push_back(d.consumer);
     bool is_write = std::get<0>(key);
-    std::string what = fmt::format("{} {} {} of {} ({} calls in {} statement{})", d.consumer,
-                                   is_write ? "writes" : "reads", tables, d.owner, sum.calls,
-                                   sum.statements, sum.statements == 1 ? "" : "s");
+    std::string what = fmt::format(
+        "{} {} {} of {} ({} in {} statement{})", d.consumer, is_write ? "writes" : "reads", tables,
+        d.owner, calls_text(sum.calls), sum.statements, sum.statements == 1 ? "" : "s");
     // The rationale of the most called statement speaks for the group.
     const Dependency* top = sum.first;
     for (const auto& other : deps)
@@ -238,7 +238,7 @@ void add_multi_writer_findings(const std::vector<AccessCell>& matrix,
     std::vector<std::string> parts;
     for (const auto* cell : it->second) {
       objects.push_back(cell->module);
-      parts.push_back(fmt::format("{} ({} calls)", cell->module, cell->write_calls));
+      parts.push_back(fmt::format("{} ({})", cell->module, calls_text(cell->write_calls)));
     }
     out.findings.push_back(Diagnostic{
         "DS101", Severity::error, objects,
@@ -305,6 +305,10 @@ void add_transaction_findings(const workload::Workload& workload, const Owners& 
 }
 
 }  // namespace
+
+std::string calls_text(int64_t calls) {
+  return fmt::format("{} call{}", calls, calls == 1 ? "" : "s");
+}
 
 std::string join_words(const std::vector<std::string>& words) {
   std::string out;

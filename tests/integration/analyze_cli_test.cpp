@@ -142,6 +142,33 @@ TEST_CASE("pins decide owners, -o writes the JSON file, --fail-on error exits 3"
   CHECK(no_fail.output.rfind("# Database split analysis: ", 0) == 0);
 }
 
+TEST_CASE("a log file is the workload with --no-stats, keeping only the analysed database") {
+  std::string url = test::fresh_database("logged");
+  test::exec_sql(url, kShopSchema);
+  std::string db = url.substr(url.rfind('/') + 1);
+  TempDir dir;
+  std::string prefix = "2026-01-01 00:00:00.000 UTC [1] ";
+  std::string log = dir.write(
+      "postgresql.log",
+      prefix + "user=orders db=" + db + " app=orders vxid=3/1 xid=0: LOG:  statement: " +
+          "INSERT INTO orders (id, user_id) VALUES (1, 1)\n" + prefix + "user=accounts db=" + db +
+          " app=accounts vxid=3/2 xid=0: LOG:  statement: UPDATE users SET name = 'x' WHERE id = "
+          "1\n" +
+          prefix + "user=billing db=elsewhere app=billing vxid=4/1 xid=0: LOG:  statement: " +
+          "INSERT INTO orders (id, user_id) VALUES (2, 1)\n");
+  auto r = dbsplit_run({"analyze", "--db", url, "--no-stats", "--log", log, "--format", "json",
+                        "-o", dir.path + "/analysis.json"});
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  std::ifstream in(dir.path + "/analysis.json");
+  auto analysis = nlohmann::json::parse(in);
+  CHECK(analysis["summary"]["workload_sources"] == nlohmann::json::array({"log:" + log}));
+  CHECK(analysis["matrix"] == nlohmann::json::parse(R"([
+    {"module": "accounts", "table": "public.users", "read_calls": 0, "write_calls": 1, "lock_calls": 0},
+    {"module": "orders", "table": "public.orders", "read_calls": 0, "write_calls": 1, "lock_calls": 0}])"));
+  CHECK(analysis["tables"][0]["reason"] == "only orders writes it (1 call)");
+}
+
 TEST_CASE("bad option values are usage errors") {
   auto r = dbsplit_run({"analyze", "--db", "postgresql://x@127.0.0.1:1/x", "--format", "yaml"});
   CHECK(r.exit_code == 2);
