@@ -402,6 +402,10 @@ Plan plan_from_json_text(const std::string& text, const std::string& source) {
     auto colon = reason.find(": ");
     if (reason.rfind("parse error", 0) == 0 && colon != std::string::npos)
       reason.erase(0, colon + 2);
+    // "last read: '...'" repeats raw input (newlines included); line:column says where.
+    auto last = reason.find("; last read: '");
+    auto last_end = last == std::string::npos ? last : reason.find("'; ", last + 14);
+    if (last_end != std::string::npos) reason.erase(last, last_end + 1 - last);
     bool at_end = e.byte >= text.size();
     throw UsageError(fmt::format("{}:{}:{}: not valid JSON: {}{}", source, line, column, reason,
                                  at_end ? "; the file looks truncated" : ""));
