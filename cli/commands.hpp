@@ -12,5 +12,6 @@ using Action = std::function<int()>;
 
 void add_analyze_command(CLI::App& app, Action& action);
 void add_local_command(CLI::App& app, Action& action);
+void add_plan_command(CLI::App& app, Action& action);
 
 }  // namespace dbsplit::cli

@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
+bash scripts/install-test-tools.sh
 cd build
 ctest --output-on-failure -j "$(nproc)" "$@"

@@ -329,6 +329,10 @@ Plan build_plan(const analysis::Analysis& analysis, const BuildOptions& options)
   plan.dbsplit_version = DBSPLIT_VERSION;
   plan.database = analysis.schema.database;
   plan.schema = analysis.schema;
+  // Only the major version: a minor upgrade of the server is not a change of the schema,
+  // and the plan must come out byte-identical wherever it is regenerated.
+  plan.schema.server_version =
+      plan.schema.server_version.substr(0, plan.schema.server_version.find('.'));
   plan.fingerprint = catalog::fingerprint(analysis.schema);
   for (const auto& s : analysis.services) {
     Service service;

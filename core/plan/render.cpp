@@ -61,6 +61,13 @@ std::string code(const std::string& text) {
   return fence + text + close;
 }
 
+// A markdown table cell: a '|' would end the cell.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
 std::string markdown(const Plan& plan) {
   std::ostringstream out;
   out << "# Split plan: " << plan.database << "\n\n";
@@ -82,7 +89,7 @@ std::string markdown(const Plan& plan) {
   for (const auto& d : plan.dependencies)
     out << fmt::format("| {} | {} | {} → {} | {} |\n", code(d.id), pattern_name(d.pattern),
                        d.consumer.empty() ? "—" : d.consumer, d.owner.empty() ? "—" : d.owner,
-                       implication(d));
+                       cell(implication(d)));
   out << "\n## Stages\n";
   int number = 0;
   for (const auto& stage : plan.stages) {
