@@ -108,6 +108,9 @@ class DependencyBuilder {
  private:
   std::string base_id(const analysis::Dependency& in) const {
     std::string kind = kind_name(in.kind);
+    if (in.kind == DependencyKind::transaction)  // its object is a log's transaction id
+      return kind + "." + in.module + "." + in.owner + "." +
+             sql::join(sorted_unique(in.tables), "+");
     if (!in.object.empty()) {
       if (in.kind == DependencyKind::foreign_key && !in.tables.empty())
         return kind + "." + sorted_unique(in.tables).front() + "." + in.object;
@@ -197,17 +200,18 @@ class DependencyBuilder {
     return m;
   }
 
-  // Orders the transaction's tables by the first of its logged statements naming them;
-  // each becomes a step of the owning service with the compensation that undoes it.
+  // Orders the transaction's tables by the first of its statements naming them (the
+  // analysis gives them in order, joined by "; "); each becomes a step of the owning
+  // service with the compensation that undoes it. Only what an analysis file carries is
+  // used, so `plan --from-analysis` and `plan --db` give the same plan.
   Saga saga(const analysis::Dependency& in) const {
     std::vector<std::string> tables = sorted_unique(in.tables);
     std::vector<std::string> statements;
-    for (const auto& tx : analysis_.workload.transactions) {
-      std::vector<std::string> written(tx.tables_written.begin(), tx.tables_written.end());
-      if (tx.module == in.module && written == tables) {
-        statements = tx.statements;
-        break;
-      }
+    for (size_t start = 0; start < in.statement.size();) {
+      size_t end = in.statement.find("; ", start);
+      if (end == std::string::npos) end = in.statement.size();
+      statements.push_back(in.statement.substr(start, end - start));
+      start = end + 2;
     }
     auto first_mention = [&](const std::string& table) -> std::pair<size_t, std::string> {
       for (size_t i = 0; i < statements.size(); ++i)

@@ -12,12 +12,14 @@
 namespace dbsplit::plan::detail {
 
 // What one service's modules do to other services' tables today (from the access
-// matrix), and the monolith roles only its modules connect as.
+// matrix), and the roles whose privileges the reads and writes stages take away: the
+// service's own role (the monolith's roles belong to the application, which moves to the
+// service roles in the apis stage).
 struct ServiceAccess {
   std::set<std::string> foreign_reads;   // read or locked
   std::set<std::string> foreign_writes;  // written or locked (FOR UPDATE needs UPDATE)
   std::set<std::string> foreign_tables;  // every table another service owns
-  std::vector<std::string> roles;        // the service's role, then its legacy roles
+  std::vector<std::string> roles;        // the service's role
 };
 std::map<std::string, ServiceAccess> service_access(const Plan& plan,
                                                     const analysis::Analysis& analysis);

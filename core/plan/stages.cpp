@@ -80,21 +80,7 @@ std::map<std::string, ServiceAccess> service_access(const Plan& plan,
     if (cell.read_calls > 0 || cell.lock_calls > 0) a.foreign_reads.insert(cell.table);
     if (cell.write_calls > 0 || cell.lock_calls > 0) a.foreign_writes.insert(cell.table);
   }
-  // A monolith role is a service's legacy role when every module using it maps to that
-  // service; a role shared by several services is left alone (its modules move to
-  // their service roles in the apis stage).
-  std::map<std::string, std::set<std::string>> services_of_role;
-  for (const auto& st : analysis.workload.statements) {
-    if (st.role.empty()) continue;
-    auto it = service_of_module.find(st.module);
-    services_of_role[st.role].insert(it == service_of_module.end() ? std::string() : it->second);
-  }
   for (const auto& s : plan.services) out[s.name].roles.push_back(s.role);
-  for (const auto& [role, services] : services_of_role) {
-    if (services.size() != 1 || services.begin()->empty()) continue;
-    auto& roles = out[*services.begin()].roles;
-    if (std::find(roles.begin(), roles.end(), role) == roles.end()) roles.push_back(role);
-  }
   return out;
 }
 

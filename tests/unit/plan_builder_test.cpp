@@ -82,9 +82,8 @@ TEST_CASE("stages come in order and every step is verified and reversible", "[pl
       "public.users TO svc_orders; GRANT USAGE, SELECT, UPDATE ON SEQUENCE public.orders_id_seq TO "
       "svc_orders;");
   const Step& revoke = step(plan, "reads.revoke-read.orders");
-  // The legacy role only orders' module used loses its reads too.
   CHECK(revoke.action.sql ==
-        "REVOKE SELECT ON TABLE public.products, public.users FROM svc_orders, orders_app;");
+        "REVOKE SELECT ON TABLE public.products, public.users FROM svc_orders;");
   CHECK(revoke.verify.expect == Expect::zero_rows);
   const Step& drop = step(plan, "writes.drop-foreign-key.public.orders.orders_user_id_fkey");
   CHECK(drop.service == "orders");
