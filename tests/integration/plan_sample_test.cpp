@@ -1,0 +1,52 @@
+// Regenerating the sample plan from the sample database gives the committed bytes: the
+// same steps as scripts/regenerate-sample-plan.sh, in a database named like the script's.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/util/process.hpp"
+#include "tests/support/test_cluster.hpp"
+
+using namespace dbsplit;
+
+TEST_CASE("regenerating the sample plan gives a byte-identical file", "[plan]") {
+  const char* bin = std::getenv("DBSPLIT_BIN");
+  REQUIRE(bin != nullptr);
+  const auto& cluster = test::cluster();
+  test::exec_sql(cluster.url("postgres"), "CREATE DATABASE shop");
+  std::string url = cluster.url("shop");
+  test::exec_sql(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  std::string sample = test::source_dir() + "/sample-monolith/";
+  auto load = run_process({"bash", sample + "load.sh", url, "--scale", "1"});
+  INFO(load.output);
+  REQUIRE(load.exit_code == 0);
+  test::exec_sql(url, "SELECT pg_stat_statements_reset()");
+  auto workload =
+      run_process({"bash", sample + "run-workload.sh", url, "--transactions", "2000", "--log"});
+  INFO(workload.output);
+  REQUIRE(workload.exit_code == 0);
+
+  auto out =
+      std::filesystem::temp_directory_path() / ("dbsplit-sample-plan-" + std::to_string(getpid()));
+  std::filesystem::create_directories(out);
+  std::string plan = (out / "plan.json").string();
+  auto made =
+      run_process({bin, "plan", "--db", url, "--log", cluster.dir() + "/server.log", "-o", plan});
+  INFO(made.output);
+  REQUIRE(made.exit_code == 0);
+  std::string committed =
+      read_file_or_empty(test::source_dir() + "/plans/sample-monolith/plan.json");
+  REQUIRE_FALSE(committed.empty());
+  // On a difference, scripts/regenerate-sample-plan.sh rewrites the committed file.
+  CHECK(read_file_or_empty(plan) == committed);
+
+  auto md = run_process({bin, "plan", "show", plan, "--format", "markdown"});
+  CHECK(md.output == read_file_or_empty(test::source_dir() + "/plans/sample-monolith/plan.md"));
+
+  // The plan made from this database passes its own gate, workload included.
+  auto check = run_process(
+      {bin, "plan", "check", plan, "--db", url, "--log", cluster.dir() + "/server.log"});
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
+  std::filesystem::remove_all(out);
+}
