@@ -48,6 +48,21 @@ std::string write_verb(const std::string& statement) {
   return "write";
 }
 
+// The analysis names columns "schema.table.column"; endpoints and caches name the
+// columns of their one table. Columns of other tables (joins) are left out.
+std::vector<std::string> columns_of(const std::string& table,
+                                    const std::vector<std::string>& columns) {
+  std::vector<std::string> out;
+  for (const auto& c : columns) {
+    if (c.size() > table.size() + 1 && c.compare(0, table.size() + 1, table + ".") == 0) {
+      out.push_back(c.substr(table.size() + 1));
+    } else if (c.find('.') == std::string::npos) {
+      out.push_back(c);
+    }
+  }
+  return sorted_unique(out);
+}
+
 std::vector<std::string> all_columns(const catalog::Schema& schema, const std::string& table) {
   std::vector<std::string> out;
   if (const auto* t = schema.find_table(table))
@@ -75,6 +90,8 @@ class DependencyBuilder {
     d.owner = in.owner;
     d.module = in.module;
     d.tables = sorted_unique(in.tables);
+    // A transaction's object is the id of one logged transaction: not stable, not useful.
+    if (in.kind != DependencyKind::transaction) d.object = in.object;
     d.statement = in.statement;
     d.calls = in.calls;
     d.rationale = in.rationale;
@@ -112,8 +129,11 @@ class DependencyBuilder {
       return kind + "." + in.module + "." + in.owner + "." +
              sql::join(sorted_unique(in.tables), "+");
     if (!in.object.empty()) {
-      if (in.kind == DependencyKind::foreign_key && !in.tables.empty())
-        return kind + "." + sorted_unique(in.tables).front() + "." + in.object;
+      if (in.kind == DependencyKind::foreign_key)
+        for (const auto& fk : analysis_.schema.foreign_keys)
+          if (fk.name == in.object &&
+              std::find(in.tables.begin(), in.tables.end(), fk.table) != in.tables.end())
+            return kind + "." + fk.table + "." + in.object;
       return kind + "." + in.object;
     }
     std::string who = in.consumer.empty() ? in.module : in.consumer;
@@ -138,8 +158,8 @@ class DependencyBuilder {
     ApiEndpoint e;
     e.service = in.owner;
     e.resource = resource(in);
-    e.filter_columns = sorted_unique(in.filter_columns);
-    e.returned_columns = sorted_unique(in.columns);
+    e.filter_columns = columns_of(e.resource, in.filter_columns);
+    e.returned_columns = columns_of(e.resource, in.columns);
     e.replaces = in.statement;
     std::string name;
     if (in.pattern == Pattern::owner_api_write) {
@@ -173,8 +193,8 @@ class DependencyBuilder {
     c.source_table = resource(in);
     c.name = role_name(in.consumer) + "." + bare(c.source_table) + "_cache";
     if (const auto* t = analysis_.schema.find_table(c.source_table)) c.key = t->primary_key;
-    std::vector<std::string> columns =
-        in.columns.empty() ? all_columns(analysis_.schema, c.source_table) : in.columns;
+    std::vector<std::string> columns = columns_of(c.source_table, in.columns);
+    if (columns.empty()) columns = all_columns(analysis_.schema, c.source_table);
     columns.insert(columns.end(), c.key.begin(), c.key.end());
     c.columns = sorted_unique(columns);
     c.source_events = change_events(plan_, c.source_table);
@@ -183,12 +203,22 @@ class DependencyBuilder {
 
   ReadModel read_model(const analysis::Dependency& in) {
     ReadModel m;
-    m.service = in.consumer.empty() ? (in.module.empty() ? "analytics" : in.module) : in.consumer;
+    // Reporting modules own no tables: their read models live in the analytics database.
+    m.service = in.pattern == Pattern::analytics_database || in.consumer.empty() ? "analytics"
+                                                                                 : in.consumer;
     m.definition = in.statement;
     m.source_tables = sorted_unique(in.tables);
     std::vector<std::string> parts;
     for (const auto& t : m.source_tables) parts.push_back(bare(t));
     std::string base = "rm_" + sql::join(parts, "_");
+    if (in.kind == DependencyKind::view) {  // the view's own query, under the view's name
+      for (const auto& v : analysis_.schema.views)
+        if (v.qualified() == in.object) {
+          m.definition = v.definition;
+          m.source_tables = sorted_unique(v.depends_on);
+        }
+      base = "rm_" + bare(in.object);
+    }
     if (base.size() > 50) base.resize(50);
     std::string name = role_name(m.service) + "." + base;
     m.name = name;

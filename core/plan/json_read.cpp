@@ -150,12 +150,12 @@ constexpr std::array<analysis::Pattern, 9> kPatterns = {
     analysis::Pattern::owner_api_write,   analysis::Pattern::saga,
     analysis::Pattern::orphan_check,      analysis::Pattern::move_to_owner,
     analysis::Pattern::per_service_object};
-constexpr std::array<analysis::DependencyKind, 9> kKinds = {
+constexpr std::array<analysis::DependencyKind, 10> kKinds = {
     analysis::DependencyKind::read,        analysis::DependencyKind::write,
     analysis::DependencyKind::join,        analysis::DependencyKind::transaction,
     analysis::DependencyKind::foreign_key, analysis::DependencyKind::view,
-    analysis::DependencyKind::trigger,     analysis::DependencyKind::sequence,
-    analysis::DependencyKind::type};
+    analysis::DependencyKind::trigger,     analysis::DependencyKind::function,
+    analysis::DependencyKind::sequence,    analysis::DependencyKind::type};
 
 Action read_action(const Reader& r, const json& value, const std::string& pointer, bool with_expect,
                    Expect* expect) {
@@ -254,8 +254,9 @@ Saga read_saga(const Reader& r, const json& v, const std::string& p) {
 
 Dependency read_dependency(const Reader& r, const json& v, const std::string& p) {
   r.object(v, p,
-           {"id", "kind", "pattern", "consumer", "owner", "module", "tables", "statement", "calls",
-            "rationale", "endpoint", "cache", "read_model", "saga", "orphan_check", "disposition"});
+           {"id", "kind", "pattern", "consumer", "owner", "module", "tables", "object", "statement",
+            "calls", "rationale", "endpoint", "cache", "read_model", "saga", "orphan_check",
+            "disposition"});
   Dependency d;
   d.id = r.string(v, p, "id");
   d.kind = enum_value(r, v, p, "kind", kKinds, kind_name);
@@ -264,6 +265,7 @@ Dependency read_dependency(const Reader& r, const json& v, const std::string& p)
   d.owner = r.string(v, p, "owner");
   d.module = r.string(v, p, "module");
   d.tables = r.strings(v, p, "tables");
+  d.object = r.string(v, p, "object");
   d.statement = r.string(v, p, "statement");
   d.calls = r.integer(v, p, "calls");
   d.rationale = r.string(v, p, "rationale");

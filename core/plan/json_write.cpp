@@ -69,6 +69,7 @@ ojson dependency_json(const Dependency& d) {
   out["owner"] = d.owner;
   out["module"] = d.module;
   out["tables"] = strings(d.tables);
+  out["object"] = d.object;
   out["statement"] = d.statement;
   out["calls"] = d.calls;
   out["rationale"] = d.rationale;
@@ -188,6 +189,8 @@ const char* kind_name(analysis::DependencyKind kind) {
       return "view";
     case DependencyKind::trigger:
       return "trigger";
+    case DependencyKind::function:
+      return "function";
     case DependencyKind::sequence:
       return "sequence";
     case DependencyKind::type:

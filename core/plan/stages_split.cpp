@@ -90,24 +90,27 @@ void add_read_model_step(Stage& stage, const ReadModel& m) {
   stage.steps.push_back(step);
 }
 
+// A view spanning services is replaced by the read model made by the step before, then
+// dropped; its definition stays in the plan's snapshot for the rollback.
 void add_drop_view_step(Stage& stage, const Plan& plan, const Dependency& d) {
   const catalog::View* view = nullptr;
   for (const auto& v : plan.schema.views)
-    if (v.qualified() == d.disposition->object) view = &v;
+    if (v.qualified() == d.object) view = &v;
   if (view == nullptr) return;
   std::string kind = view->materialized ? "MATERIALIZED VIEW" : "VIEW";
   std::string name = pg::qualified_name(view->schema, view->name);
-  ReadModel model{role_name(d.disposition->service) + "." + view->name,
-                  d.disposition->service,
-                  view->definition,
-                  view->depends_on,
-                  {}};
-  add_read_model_step(stage, model);
+  std::set<std::string> services;
+  for (const auto& t : view->depends_on)
+    if (const Service* s = plan.owner_of(t)) services.insert(s->name);
+  std::string keeper = d.read_model    ? d.read_model->service
+                       : d.disposition ? d.disposition->service
+                                       : d.owner;
   Step step;
   step.id = "reads.drop-view." + view->qualified();
-  step.service = d.disposition->service;
+  step.service = keeper;
   step.description = "Drop the view " + view->qualified() + ", which reads tables of " +
-                     sql::join(d.disposition->services, ", ") + "; its read model replaces it.";
+                     sql::join(vec(services), ", ") + "; a read model of " + keeper +
+                     " replaces it.";
   step.action = sql_action("DROP " + kind + " IF EXISTS " + name + ";");
   step.verify =
       verify_sql("SELECT to_regclass(" + sql::literal(name) + ") IS NULL", Expect::true_value);
@@ -131,8 +134,18 @@ Stage reads_stage(const Plan& plan, const std::map<std::string, ServiceAccess>& 
   for (const auto& d : plan.dependencies) {
     if (d.cache && caches.insert(d.cache->name).second) add_cache_steps(stage, plan, *d.cache);
     if (d.read_model) add_read_model_step(stage, *d.read_model);
-    if (d.disposition && d.kind == analysis::DependencyKind::view)
+    if (d.kind == analysis::DependencyKind::view) {
+      if (d.disposition)  // move_to_owner: the owner keeps the view's rows as a read model
+        for (const auto& v : plan.schema.views)
+          if (v.qualified() == d.object)
+            add_read_model_step(stage,
+                                ReadModel{role_name(d.disposition->service) + ".rm_" + v.name,
+                                          d.disposition->service,
+                                          v.definition,
+                                          v.depends_on,
+                                          {}});
       add_drop_view_step(stage, plan, d);
+    }
   }
   for (const auto& s : plan.services) {
     const ServiceAccess& a = access.at(s.name);
@@ -211,8 +224,7 @@ Stage writes_stage(const Plan& plan, const std::map<std::string, ServiceAccess>&
     }
     if (d.disposition && d.kind == analysis::DependencyKind::trigger) {
       for (const auto& t : plan.schema.triggers) {
-        if (d.disposition->object != t.name && d.disposition->object != t.table + "." + t.name)
-          continue;
+        if (d.object != t.name && d.object != t.table + "." + t.name) continue;
         std::string table = sql::table(t.table);
         std::string exists =
             "EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = " + sql::literal(t.name) +

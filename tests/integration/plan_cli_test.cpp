@@ -1,5 +1,7 @@
 // `dbsplit plan show` and `plan` on bad input, with the real binary: a broken plan file is
 // a usage error (exit 2) pointing at the place in the file, never a crash.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>

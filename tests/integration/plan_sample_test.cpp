@@ -1,5 +1,7 @@
 // Regenerating the sample plan from the sample database gives the committed bytes: the
 // same steps as scripts/regenerate-sample-plan.sh, in a database named like the script's.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>

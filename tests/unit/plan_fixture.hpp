@@ -85,8 +85,8 @@ inline analysis::Analysis shop_analysis() {
   api.owner = "accounts";
   api.module = "orders";
   api.tables = {"public.users"};
-  api.columns = {"email", "name"};
-  api.filter_columns = {"id"};
+  api.columns = {"public.users.email", "public.users.name"};
+  api.filter_columns = {"public.users.id"};
   api.statement = "SELECT email, name FROM users WHERE id = $1";
   api.calls = 3;
   api.pattern = analysis::Pattern::api_composition;
@@ -95,7 +95,7 @@ inline analysis::Analysis shop_analysis() {
   analysis::Dependency cache = api;
   cache.owner = "catalog";
   cache.tables = {"public.products"};
-  cache.columns = {"name", "price"};
+  cache.columns = {"public.products.name", "public.products.price"};
   cache.statement = "SELECT name, price FROM products WHERE id = $1";
   cache.calls = 400;
   cache.pattern = analysis::Pattern::event_replication;
