@@ -1,7 +1,9 @@
 // `dbsplit plan`: make a plan file; `plan show`: review it; `plan check`: the CI gate.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -16,6 +18,7 @@
 #include "core/plan/check_run.hpp"
 #include "core/plan/json.hpp"
 #include "core/plan/render.hpp"
+#include "core/report/render_diagnostics.hpp"
 #include "core/util/error.hpp"
 
 namespace dbsplit::cli {
@@ -84,38 +87,22 @@ std::string findings_json(const plan::CheckResult& result, const plan::Plan& p,
   out["plan_fingerprint"] = p.fingerprint;
   out["live_fingerprint"] = result.live_fingerprint;
   out["statements_checked"] = result.statements_checked;
-  out["findings"] = nlohmann::ordered_json::array();
-  for (const auto& d : result.findings) {
-    nlohmann::ordered_json j;
-    j["code"] = d.code;
-    j["severity"] = report::to_string(d.severity);
-    j["objects"] = d.objects;
-    j["message"] = d.message;
-    j["pattern"] = d.pattern;
-    out["findings"].push_back(j);
-  }
+  out["findings"] =
+      nlohmann::ordered_json::parse(report::diagnostics_to_json(result.findings).dump());
   return out.dump(2) + "\n";
 }
 
 std::string findings_text(const plan::CheckResult& result, const plan::Plan& p,
                           const std::string& file) {
-  std::string out;
-  int errors = 0, warnings = 0, infos = 0;
-  for (const auto& d : result.findings) {
-    out += fmt::format("{} {}: {}\n", report::to_string(d.severity), d.code, d.message);
-    if (!d.pattern.empty()) out += fmt::format("  fix: {}\n", d.pattern);
-    (d.severity == report::Severity::error     ? errors
-     : d.severity == report::Severity::warning ? warnings
-                                               : infos)++;
-  }
-  out +=
-      fmt::format("plan check {}: {} errors, {} warnings, {} info", file, errors, warnings, infos);
+  bool terminal = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+  std::string out = report::render_diagnostics_text(
+      result.findings, terminal ? report::Color::yes : report::Color::no, "plan check " + file);
+  out += p.fingerprint == result.live_fingerprint
+             ? "\nschema unchanged since the plan was made (" + p.fingerprint + ")"
+             : "\nschema fingerprint " + p.fingerprint + " is now " + result.live_fingerprint;
   if (result.statements_checked > 0)
-    out += fmt::format(" ({} workload statements checked)", result.statements_checked);
-  out += p.fingerprint == result.live_fingerprint ? "; schema unchanged\n"
-                                                  : "; schema fingerprint " + p.fingerprint +
-                                                        " is now " + result.live_fingerprint + "\n";
-  return out;
+    out += fmt::format("; {} workload statements checked", result.statements_checked);
+  return out + "\n";
 }
 
 analysis::Analysis read_analysis_file(const std::string& path) {
