@@ -120,3 +120,16 @@ TEST_CASE("the sample plan is valid against docs/plan.schema.json", "[plan]") {
   CHECK(bad.exit_code == 1);
   CHECK(bad.output.find("invalid") != std::string::npos);
 }
+
+TEST_CASE("plan from a missing analysis file or with pins but no database is a usage error",
+          "[plan]") {
+  auto missing = run_process({dbsplit_bin(), "plan", "--from-analysis", "/nonexistent/a.json"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.output ==
+        "dbsplit: error: cannot read the analysis file /nonexistent/a.json; make one with `dbsplit "
+        "analyze --db URL --format json -o /nonexistent/a.json`\n");
+  auto pins = run_process(
+      {dbsplit_bin(), "plan", "--from-analysis", "/nonexistent/a.json", "--pins", "p.json"});
+  CHECK(pins.exit_code == 2);
+  CHECK(pins.output.find("--pins needs --db") != std::string::npos);
+}

@@ -42,6 +42,18 @@ TEST_CASE("regenerating the sample plan gives a byte-identical file", "[plan]") 
   // On a difference, scripts/regenerate-sample-plan.sh rewrites the committed file.
   CHECK(read_file_or_empty(plan) == committed);
 
+  // From an analysis file the plan is the same: the builder uses only what the file holds.
+  std::string analysis = (out / "analysis.json").string(),
+              from_file = (out / "plan2.json").string();
+  auto analyzed = run_process({bin, "analyze", "--db", url, "--log", cluster.dir() + "/server.log",
+                               "--format", "json", "-o", analysis});
+  INFO(analyzed.output);
+  REQUIRE(analyzed.exit_code == 0);
+  auto planned = run_process({bin, "plan", "--from-analysis", analysis, "-o", from_file});
+  INFO(planned.output);
+  REQUIRE(planned.exit_code == 0);
+  CHECK(read_file_or_empty(from_file) == committed);
+
   auto md = run_process({bin, "plan", "show", plan, "--format", "markdown"});
   CHECK(md.output == read_file_or_empty(test::source_dir() + "/plans/sample-monolith/plan.md"));
 
