@@ -369,7 +369,16 @@ Plan read_plan(const Reader& r, const json& root) {
   try {
     plan.schema = catalog::schema_from_json(schema);
   } catch (const std::exception& e) {
-    r.fail("/schema", e.what());
+    // The catalog reader says "invalid catalog schema JSON at <pointer>: <what>"; point
+    // into the plan file instead.
+    std::string what = e.what();
+    const std::string at = "invalid catalog schema JSON at ";
+    auto colon = what.find(": ", at.size());
+    if (what.rfind(at, 0) == 0 && colon != std::string::npos) {
+      std::string pointer = what.substr(at.size(), colon - at.size());
+      r.fail("/schema" + (pointer == "/" ? std::string() : pointer), what.substr(colon + 2));
+    }
+    r.fail("/schema", what);
   }
   for (size_t i = 0; i < plan.services.size(); ++i)
     for (size_t j = 0; j < plan.services[i].tables.size(); ++j) {

@@ -69,6 +69,10 @@ TEST_CASE("plan parser names the JSON pointer of what is wrong", "[plan]") {
         "\"true\" or \"zero_rows\" for SQL");
   CHECK(parse_error(replace(text, "\"fingerprint\"", "\"fingerprnt\"")) ==
         "plans/x/plan.json: /fingerprnt: unknown member; see docs/plan.md for the format");
+  CHECK(parse_error(replace(text, "\"primary_key_name\": \"order_items_pkey\"",
+                            "\"primary_key_name\": false"))
+            .rfind("plans/x/plan.json: /schema/tables/0/primary_key_name: expected a string", 0) ==
+        0);
   CHECK(parse_error("[1, 2]") == "plans/x/plan.json: /: expected an object, found an array");
 }
 
