@@ -150,12 +150,12 @@ constexpr std::array<analysis::Pattern, 9> kPatterns = {
     analysis::Pattern::owner_api_write,   analysis::Pattern::saga,
     analysis::Pattern::orphan_check,      analysis::Pattern::move_to_owner,
     analysis::Pattern::per_service_object};
-constexpr std::array<analysis::DependencyKind, 10> kKinds = {
+constexpr std::array<analysis::DependencyKind, 9> kKinds = {
     analysis::DependencyKind::read,        analysis::DependencyKind::write,
     analysis::DependencyKind::join,        analysis::DependencyKind::transaction,
     analysis::DependencyKind::foreign_key, analysis::DependencyKind::view,
-    analysis::DependencyKind::trigger,     analysis::DependencyKind::function,
-    analysis::DependencyKind::sequence,    analysis::DependencyKind::type};
+    analysis::DependencyKind::trigger,     analysis::DependencyKind::sequence,
+    analysis::DependencyKind::type};
 
 Action read_action(const Reader& r, const json& value, const std::string& pointer, bool with_expect,
                    Expect* expect) {

@@ -189,8 +189,6 @@ const char* kind_name(analysis::DependencyKind kind) {
       return "view";
     case DependencyKind::trigger:
       return "trigger";
-    case DependencyKind::function:
-      return "function";
     case DependencyKind::sequence:
       return "sequence";
     case DependencyKind::type:

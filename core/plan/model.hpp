@@ -104,7 +104,7 @@ struct Dependency {
   std::string owner;
   std::string module;
   std::vector<std::string> tables;  // sorted
-  std::string object;     // the FK/view/trigger/function/sequence/type name ("" for statements)
+  std::string object;     // the FK/view/trigger/sequence/type name ("" for statements)
   std::string statement;  // representative SQL, for workload dependencies
   int64_t calls = 0;
   std::string rationale;
