@@ -9,7 +9,7 @@ PACKAGES=(
   libpg-query-dev libprotobuf-c-dev libcpp-httplib-dev libssl-dev
   libnats-dev nats-server libigraph-dev
   postgresql-15 postgresql-contrib-15 postgresql-client-15
-  graphviz npm
+  graphviz
 )
 
 missing=()
@@ -18,6 +18,12 @@ for pkg in "${PACKAGES[@]}"; do
     missing+=("$pkg")
   fi
 done
+
+# npm (for test-only tools) may already come with a nodejs that is not Debian's (the
+# machine image's NodeSource build); Debian's npm would conflict with it.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
