@@ -3,12 +3,14 @@
 # Idempotent and quick when everything is present. Needs root (or sudo).
 set -euo pipefail
 
+# postgresql-15 itself ships the contrib modules (pg_stat_statements); Debian 12 has no
+# separate postgresql-contrib-15 package, only a virtual name.
 PACKAGES=(
   g++ cmake make pkg-config git
   libpqxx-dev libcli11-dev nlohmann-json3-dev libfmt-dev catch2
   libpg-query-dev libprotobuf-c-dev libcpp-httplib-dev libssl-dev
   libnats-dev nats-server libigraph-dev
-  postgresql-15 postgresql-contrib-15 postgresql-client-15
+  postgresql-15 postgresql-client-15
   graphviz
 )
 
