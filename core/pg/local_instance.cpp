@@ -46,6 +46,26 @@ void give_to_server_user(const std::string& path) {
     throw RuntimeError(fmt::format("cannot chown {} to postgres: {}", path, std::strerror(errno)));
 }
 
+// As root the server runs as `postgres`, which must be able to walk down to the
+// directory; a private parent (mktemp -d, /root) would make initdb fail obscurely.
+void check_server_user_can_reach(const std::string& dir) {
+  if (!is_root()) return;
+  fs::path path = fs::absolute(dir);
+  for (fs::path p = path.parent_path(); !p.empty(); p = p.parent_path()) {
+    struct stat st {};
+    if (stat(p.c_str(), &st) == 0 && (st.st_mode & S_IXOTH) == 0) {
+      struct passwd* pw = getpwnam("postgres");
+      if (pw == nullptr || st.st_uid != pw->pw_uid)
+        throw RuntimeError(fmt::format(
+            "the postgres user (which runs the server when dbsplit runs as root) cannot reach "
+            "{}: {} is not searchable by others; choose a directory elsewhere (e.g. under /tmp) "
+            "or run `chmod o+x {}`",
+            dir, p.string(), p.string()));
+    }
+    if (p == p.root_path()) break;
+  }
+}
+
 std::string data_dir(const std::string& dir) { return dir + "/data"; }
 std::string log_file(const std::string& dir) { return dir + "/server.log"; }
 
@@ -120,6 +140,7 @@ LocalInstance LocalInstance::create_and_start(const LocalInstanceOptions& option
   }
   chmod(dir.c_str(), 0755);
   give_to_server_user(dir);
+  check_server_user_can_reach(dir);
   // Who owns the cluster: cleanup_stale_instances removes it once this process is gone.
   if (options.lifetime == LocalInstanceOptions::Lifetime::temporary)
     write_text(dir + "/owner.pid", std::to_string(getpid()) + "\n");

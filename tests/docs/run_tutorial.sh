@@ -7,6 +7,7 @@ set -euo pipefail
 BUILD=$(cd "$1" && pwd)
 SRC=$(cd "$2" && pwd)
 WORK=$(mktemp -d /tmp/dbsplit-tutorial-XXXXXX)
+chmod 755 "$WORK"  # as root, the postgres user runs the servers and must reach it
 script=$WORK/tutorial.sh
 {
   echo 'set -euo pipefail'

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include <pqxx/pqxx>
 
 #include "core/pg/connection.hpp"
@@ -67,4 +69,28 @@ TEST_CASE("connect errors name the target without its password") {
           std::string::npos);
     CHECK(msg.find("cannot connect to") == 0);
   }
+}
+
+TEST_CASE("as root, a directory the postgres user cannot reach is refused with advice") {
+  if (geteuid() != 0) {
+    SUCCEED("not root: the server runs as this user, nothing to check");
+    return;
+  }
+  std::string parent = std::filesystem::temp_directory_path() / "dbsplit-private-test";
+  std::filesystem::remove_all(parent);
+  std::filesystem::create_directories(parent);
+  std::filesystem::permissions(parent, std::filesystem::perms::owner_all);
+  pg::LocalInstanceOptions options;
+  options.dir = parent + "/instance";
+  try {
+    pg::LocalInstance::create_and_start(options);
+    FAIL("an unreachable directory was accepted");
+  } catch (const RuntimeError& e) {
+    CHECK(std::string(e.what()) ==
+          "the postgres user (which runs the server when dbsplit runs as root) cannot reach " +
+              parent + "/instance: " + parent +
+              " is not searchable by others; choose a directory elsewhere (e.g. under /tmp) or "
+              "run `chmod o+x " + parent + "`");
+  }
+  std::filesystem::remove_all(parent);
 }
