@@ -39,8 +39,9 @@ void check_database(ConnectionPool& pool, const codegen::ServiceApi& api, const 
     if (tx.exec_params1("SELECT to_regclass($1) IS NULL", api.outbox_table())[0].as<bool>())
       throw RuntimeError("the outbox table " + std::string(codegen::kOutboxSchema) + "." + api.service +
                          " is missing in " + pg::redact(options.db_url) +
-                         "; create it by running `dbsplit serve` once with --create-outbox, or with "
-                         "`psql -f DIR/" + api.service + "/schema.sql` from `dbsplit generate`");
+                         "; add --create-outbox to create it (shared database), or create the service's "
+                         "own database with `psql -f DIR/" + api.service +
+                         "/schema.sql` (from `dbsplit generate`), which includes it");
     tx.commit();
   } catch (const DatabaseUnavailable& e) {
     throw RuntimeError(std::string(e.what()) + "; check --db and that the database is running");
