@@ -148,7 +148,7 @@ std::string key_parameters(const Resource& r) {
 }
 
 std::string key_path(const Resource& r) {
-  std::string out = "\"" + r.path + "\"";
+  std::string out = "std::string(\"" + r.path + "\")";
   for (const auto& k : r.key) out += " + \"/\" + encode(key_text(" + identifier(k) + "))";
   return out;
 }
@@ -232,7 +232,7 @@ std::string client_source(const ServiceApi& api) {
       "      out += static_cast<char>(c);\n    } else {\n"
       "      out += '%';\n      out += hex[c >> 4];\n      out += hex[c & 15];\n    }\n  }\n"
       "  return out;\n}\n\n"
-      "std::string key_text(const std::string& v) { return v; }\n"
+      "inline std::string key_text(const std::string& v) { return v; }\n"
       "template <class T>\nstd::string key_text(const T& v) { return std::to_string(v); }\n\n"
       "std::string list_path(const std::string& path, const Filters& filters, int limit,\n"
       "                      const std::string& cursor) {\n"
@@ -255,12 +255,15 @@ std::string client_source(const ServiceApi& api) {
       "Client::~Client() = default;\n\n"
       "nlohmann::json Client::call(const char* method, const std::string& path,\n"
       "                            const nlohmann::json* body, int expected) {\n"
-      "  std::string method_name = method;\n  httplib::Result result;\n"
+      "  std::string method_name = method;\n"
       "  std::string text = body ? body->dump() : std::string();\n"
-      "  if (method_name == \"GET\") result = http_->Get(path.c_str());\n"
-      "  else if (method_name == \"POST\") result = http_->Post(path.c_str(), text, \"application/json\");\n"
-      "  else if (method_name == \"PATCH\") result = http_->Patch(path.c_str(), text, \"application/json\");\n"
-      "  else result = http_->Delete(path.c_str());\n"
+      "  auto send = [&]() {\n"
+      "    if (method_name == \"GET\") return http_->Get(path.c_str());\n"
+      "    if (method_name == \"POST\") return http_->Post(path.c_str(), text, \"application/json\");\n"
+      "    if (method_name == \"PATCH\") return http_->Patch(path.c_str(), text, \"application/json\");\n"
+      "    return http_->Delete(path.c_str());\n"
+      "  };\n"
+      "  httplib::Result result = send();\n"
       "  if (!result) throw ApiError(0, method_name + \" \" + path + \": cannot reach the " + api.service +
       " service: \" + httplib::to_string(result.error()), \"\", \"\");\n"
       "  nlohmann::json answer = nlohmann::json::parse(result->body, nullptr, false);\n"
