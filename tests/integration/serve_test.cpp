@@ -85,7 +85,7 @@ TEST_CASE("generate writes each service's OpenAPI, client and DDL, byte-identica
         std::string::npos);
 
   SECTION("a real OpenAPI validator accepts every document") {
-    std::string validator = test::source_dir() + "/tests/node/node_modules/.bin/swagger-cli";
+    std::string validator = test::source_dir() + "/.tools/node_modules/.bin/swagger-cli";
     if (!fs::exists(validator)) run_process({"bash", test::source_dir() + "/scripts/install-test-tools.sh"});
     if (!fs::exists(validator)) {
       WARN("npm is absent: OpenAPI validation skipped (scripts/install-test-tools.sh installs swagger-cli)");

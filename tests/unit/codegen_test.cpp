@@ -37,7 +37,7 @@ TEST_CASE("OpenAPI: paths, int64 ids, numeric as string, query columns only") {
   CHECK(doc["openapi"] == "3.0.3");
   CHECK(doc["paths"].contains("/users/{id}"));
   CHECK(doc["components"]["schemas"]["User"]["properties"]["id"]["format"] == "int64");
-  CHECK(doc["components"]["schemas"]["GetUserByIdRow"]["required"] == nlohmann::json({"email", "name"}));
+  CHECK(doc["components"]["schemas"]["GetUserByIdRow"]["required"] == nlohmann::ordered_json({"email", "name"}));
   CHECK(doc["paths"]["/users"]["post"]["responses"].contains("409"));
   auto orders = codegen::openapi_document(codegen::describe_service(plan, "orders"), "shop");
   auto total = orders["components"]["schemas"]["Order"]["properties"]["total"];

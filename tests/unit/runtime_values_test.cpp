@@ -4,6 +4,7 @@
 
 #include "core/runtime/contracts.hpp"
 #include "core/runtime/values.hpp"
+#include "core/util/error.hpp"
 
 using namespace dbsplit;
 using runtime::BadInput;
