@@ -1,6 +1,7 @@
 #include "core/codegen/api_model.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "core/pg/connection.hpp"
@@ -10,9 +11,21 @@
 namespace dbsplit::codegen {
 namespace {
 
+// The SQL spelling of built-in types (format_type), for models not made by introspection.
+std::string internal_name(const std::string& type) {
+  static const std::map<std::string, std::string> kNames = {
+      {"boolean", "bool"},         {"smallint", "int2"},
+      {"integer", "int4"},         {"bigint", "int8"},
+      {"real", "float4"},          {"double precision", "float8"},
+      {"timestamp with time zone", "timestamptz"}, {"timestamp without time zone", "timestamp"}};
+  std::string base = type.substr(0, type.find('('));
+  auto it = kNames.find(base);
+  return it == kNames.end() ? base : it->second;
+}
+
 ValueKind scalar_kind(const catalog::Column& c, const catalog::Schema& schema) {
   static const std::set<std::string> kTimestamps = {"timestamp", "timestamptz"};
-  const std::string& t = c.type_name;
+  const std::string t = internal_name(c.type_name);
   if (c.type_schema == "pg_catalog") {
     if (t == "bool") return ValueKind::boolean;
     if (t == "int2") return ValueKind::int16;

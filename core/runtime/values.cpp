@@ -29,7 +29,7 @@ std::string type_phrase(const Field& f) {
 }
 
 std::string check_integer_text(const Field& f, ValueKind kind, const std::string& text) {
-  static const std::regex kInteger("^[+-]?[0-9]{1,19}$");
+  static const std::regex kInteger("^[+-]?[0-9]{1,40}$");
   if (!std::regex_match(text, kInteger))
     throw BadInput(f.name, type_phrase(f) + ": expected an integer, got '" + text + "'");
   errno = 0;
