@@ -51,16 +51,16 @@ void send_error(httplib::Response& res, int status, const std::string& message,
   send(res, status, body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-// Runs one statement in its own transaction on a pooled connection.
+// Runs one statement on a pooled connection.
 pqxx::result run(ConnectionPool& pool, const Statement& st) {
   auto lease = pool.acquire();
   std::vector<const char*> params;
   for (const auto& p : st.params) params.push_back(p ? p->c_str() : nullptr);
   try {
-    pqxx::work tx(*lease);
-    pqxx::result rows = tx.exec_params(st.sql, pqxx::prepare::make_dynamic_params(params));
-    tx.commit();
-    return rows;
+    // One statement is its own transaction (a write and its outbox insert are one
+    // statement), so autocommit saves the BEGIN and COMMIT round trips.
+    pqxx::nontransaction tx(*lease);
+    return tx.exec_params(st.sql, pqxx::prepare::make_dynamic_params(params));
   } catch (const pqxx::broken_connection&) {
     lease.discard();
     throw;
