@@ -13,5 +13,8 @@ using Action = std::function<int()>;
 void add_analyze_command(CLI::App& app, Action& action);
 void add_local_command(CLI::App& app, Action& action);
 void add_plan_command(CLI::App& app, Action& action);
+void add_generate_command(CLI::App& app, Action& action);
+void add_serve_command(CLI::App& app, Action& action);
+void add_verify_command(CLI::App& app, Action& action);
 
 }  // namespace dbsplit::cli

@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   dbsplit::cli::add_analyze_command(app, action);
   dbsplit::cli::add_local_command(app, action);
   dbsplit::cli::add_plan_command(app, action);
+  dbsplit::cli::add_generate_command(app, action);
+  dbsplit::cli::add_serve_command(app, action);
+  dbsplit::cli::add_verify_command(app, action);
 
   if (argc > 1 && argv[1][0] != '-') {
     std::string name = argv[1];

@@ -19,7 +19,7 @@ namespace detail {
 
 std::string user_namespace(const std::string& alias) {
   return fmt::format(
-      "({0}.nspname NOT IN ('pg_catalog', 'information_schema', 'dbsplit')"
+      "({0}.nspname NOT IN ('pg_catalog', 'information_schema', 'dbsplit', 'dbsplit_outbox')"
       " AND {0}.nspname NOT LIKE 'pg\\_toast%' AND {0}.nspname NOT LIKE 'pg\\_temp%'"
       " AND {0}.nspname NOT IN (SELECT json_array_elements_text($1::json))"
       " AND NOT {1})",

@@ -1,0 +1,70 @@
+// `dbsplit serve PLAN --service NAME --db URL --listen HOST:PORT`: one service's API from
+// the plan, on its database (docs/serve.md).
+#include <iostream>
+#include <memory>
+#include <mutex>
+
+#include "cli/commands.hpp"
+#include "core/plan/json.hpp"
+#include "core/runtime/server.hpp"
+#include "core/util/error.hpp"
+
+namespace dbsplit::cli {
+namespace {
+
+struct ServeCliOptions {
+  std::string plan;
+  std::string listen = "127.0.0.1:8080";
+  bool create_outbox = false;
+  runtime::ServeOptions options;
+};
+
+void parse_listen(const std::string& listen, runtime::ServeOptions& options) {
+  auto colon = listen.rfind(':');
+  int port = -1;
+  try {
+    if (colon != std::string::npos) port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+  }
+  if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535)
+    throw UsageError("--listen " + listen + ": expected HOST:PORT, e.g. 127.0.0.1:8080");
+  options.host = listen.substr(0, colon);
+  options.port = port;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, Action& action) {
+  auto opts = std::make_shared<ServeCliOptions>();
+  auto* cmd = app.add_subcommand("serve", "Serve one service's API (JSON over HTTP) from the plan");
+  cmd->add_option("PLAN", opts->plan, "Plan file (from `dbsplit plan`)")->required();
+  cmd->add_option("--service", opts->options.service, "Service to serve")->required();
+  cmd->add_option("--db", opts->options.db_url, "Database URL of the service's tables")->required();
+  cmd->add_option("--listen", opts->listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  cmd->add_option("--pool", opts->options.pool_size, "Database connections (default 4)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_flag("--create-outbox", opts->create_outbox,
+                "Create dbsplit_outbox.<service> in the database when it is missing");
+  cmd->footer(
+      "Logs one line per request to stderr; stops cleanly on SIGTERM or SIGINT (exit 0).\n"
+      "Every write also records an event in dbsplit_outbox.<service> in the same transaction.\n\n"
+      "Example:\n"
+      "  dbsplit serve plan.json --service orders --db postgresql://svc_orders@db/shop \\\n"
+      "      --listen 127.0.0.1:8081 --create-outbox");
+  cmd->callback([&action, opts] {
+    action = [opts] {
+      parse_listen(opts->listen, opts->options);
+      opts->options.create_outbox = opts->create_outbox ? runtime::ServeOptions::CreateOutbox::yes
+                                                        : runtime::ServeOptions::CreateOutbox::no;
+      plan::Plan plan = plan::read_plan_file(opts->plan);
+      auto log_mutex = std::make_shared<std::mutex>();
+      runtime::serve(plan, opts->options, [log_mutex](const std::string& line) {
+        std::lock_guard<std::mutex> lock(*log_mutex);
+        std::cerr << line << "\n";
+      });
+      return 0;
+    };
+  });
+}
+
+}  // namespace dbsplit::cli

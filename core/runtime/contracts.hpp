@@ -1,0 +1,38 @@
+#pragma once
+// `dbsplit verify contracts`: for every read the plan replaces with an API endpoint, run
+// the replaced SQL on live data for a sample of parameter values taken from the table and
+// call the endpoint with the same values; every difference is a DS4xx diagnostic
+// (docs/diagnostics.md, "contracts").
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/plan/model.hpp"
+#include "core/report/diagnostic.hpp"
+
+namespace dbsplit::runtime {
+
+struct ContractOptions {
+  std::string db_url;                               // the live (shared) database
+  std::map<std::string, std::string> service_urls;  // service → "http://host:port"
+  int samples = 20;                                 // parameter values tried per endpoint
+};
+
+struct ContractReport {
+  std::vector<report::Diagnostic> diagnostics;  // in plan order
+  int endpoints_checked = 0;
+  int calls = 0;  // endpoint calls made (pages included)
+};
+
+// Throws RuntimeError when the database cannot be reached. Endpoints that cannot be
+// checked (no --service-url, unbound parameters) are reported as DS404 warnings.
+ContractReport check_contracts(const plan::Plan& plan, const ContractOptions& options);
+
+// The column each $N of a statement is compared with ("col = $1", "col IN ($2, $3)"),
+// from the real PostgreSQL parser; parameters compared with no column are missing.
+// Throws UsageError when the statement does not parse.
+std::map<int, std::string> parameter_columns(const std::string& sql);
+// The highest $N of a statement (0 when none).
+int parameter_count(const std::string& sql);
+
+}  // namespace dbsplit::runtime

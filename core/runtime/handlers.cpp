@@ -1,0 +1,312 @@
+#include "core/runtime/handlers.hpp"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "core/plan/sql.hpp"
+#include "core/runtime/statements.hpp"
+#include "core/runtime/values.hpp"
+
+namespace dbsplit::runtime {
+namespace {
+
+using codegen::Field;
+using codegen::Resource;
+using json = nlohmann::json;
+using Values = std::vector<std::pair<const Field*, std::optional<std::string>>>;
+
+constexpr int kMaxLimit = 1000;
+constexpr size_t kMaxValuesPerFilter = 100;
+
+class NotFound : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A constraint the row broke (409), or a NOT NULL column left empty (400).
+std::string quoted_after(const std::string& message, const std::string& marker) {
+  auto at = message.find(marker + " \"");
+  if (at == std::string::npos) return "";
+  auto start = at + marker.size() + 2;
+  auto end = message.find('"', start);
+  return end == std::string::npos ? "" : message.substr(start, end - start);
+}
+
+std::string first_line(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.rfind("ERROR:  ", 0) == 0) line = line.substr(8);
+  return line;
+}
+
+void send(httplib::Response& res, int status, const std::string& body) {
+  res.status = status;
+  res.set_content(body, "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message,
+                const std::string& field = "", const std::string& constraint = "") {
+  json body = {{"error", message}};
+  if (!field.empty()) body["field"] = field;
+  if (!constraint.empty()) body["constraint"] = constraint;
+  send(res, status, body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+// Runs one statement on a pooled connection.
+pqxx::result run(ConnectionPool& pool, const Statement& st) {
+  auto lease = pool.acquire();
+  std::vector<const char*> params;
+  for (const auto& p : st.params) params.push_back(p ? p->c_str() : nullptr);
+  try {
+    // One statement is its own transaction (a write and its outbox insert are one
+    // statement), so autocommit saves the BEGIN and COMMIT round trips.
+    pqxx::nontransaction tx(*lease);
+    return tx.exec_params(st.sql, pqxx::prepare::make_dynamic_params(params));
+  } catch (const pqxx::broken_connection&) {
+    lease.discard();
+    throw;
+  }
+}
+
+// The field whose value the database rejected (class 22), found by casting each value alone.
+std::string rejected_field(ConnectionPool& pool, const Values& values) {
+  if (values.size() == 1) return values[0].first->name;
+  for (const auto& [field, value] : values) {
+    if (!value) continue;
+    Statement probe;
+    probe.sql = "SELECT $1::" + field->sql_type;
+    probe.add(value);
+    try {
+      run(pool, probe);
+    } catch (const pqxx::sql_error&) {
+      return field->name;
+    }
+  }
+  return "";
+}
+
+// Maps what went wrong to the status of docs/serve.md; never 500 for a client's mistake.
+template <class F>
+void guarded(httplib::Response& res, ConnectionPool& pool, const Values* values, F&& handler) {
+  try {
+    handler();
+  } catch (const BadInput& e) {
+    send_error(res, 400, e.what(), e.field());
+  } catch (const NotFound& e) {
+    send_error(res, 404, e.what());
+  } catch (const DatabaseUnavailable& e) {
+    send_error(res, 503, std::string("database unavailable: ") + e.what());
+  } catch (const pqxx::broken_connection& e) {
+    send_error(res, 503, "database unavailable: " + first_line(e.what()));
+  } catch (const pqxx::sql_error& e) {
+    const std::string& state = e.sqlstate();
+    std::string message = first_line(e.what());
+    if (state == "23502") {
+      send_error(res, 400, message, quoted_after(message, "column"));
+    } else if (state.rfind("23", 0) == 0) {
+      send_error(res, 409, message, "", quoted_after(message, "constraint"));
+    } else if (state.rfind("22", 0) == 0) {
+      send_error(res, 400, message, values ? rejected_field(pool, *values) : "");
+    } else if (state.rfind("08", 0) == 0 || state.rfind("53", 0) == 0 ||
+               state.rfind("57", 0) == 0 || state.rfind("40", 0) == 0) {
+      send_error(res, 503, "database unavailable: " + message);
+    } else {
+      send_error(res, 500, message);
+    }
+  } catch (const pqxx::failure& e) {  // rollbacks, in-doubt commits: try again later
+    send_error(res, 503, "database unavailable: " + first_line(e.what()));
+  } catch (const std::exception& e) {
+    send_error(res, 500, e.what());
+  }
+}
+
+std::vector<std::string> key_of(const Resource& r, const httplib::Request& req) {
+  std::vector<std::string> key;
+  for (size_t i = 0; i < r.key.size(); ++i)
+    key.push_back(param_from_text(*r.field(r.key[i]), req.matches[i + 1].str()));
+  return key;
+}
+
+std::string describe_key(const Resource& r, const std::vector<std::string>& key) {
+  std::string out;
+  for (size_t i = 0; i < r.key.size(); ++i)
+    out += (i ? " and " : "") + r.key[i] + " = " + key[i];
+  return out;
+}
+
+json parse_body(const httplib::Request& req) {
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded())
+    throw BadInput("", "the request body is not valid JSON (UTF-8)");
+  if (!body.is_object()) throw BadInput("", "the request body must be a JSON object");
+  return body;
+}
+
+Values body_values(const Resource& r, const json& body) {
+  Values values;
+  for (const auto& [name, value] : body.items()) {
+    const Field* f = r.field(name);
+    if (f == nullptr) {
+      std::string fields;
+      for (const auto& each : r.fields) fields += (fields.empty() ? "" : ", ") + each.name;
+      throw BadInput(valid_text(name) ? name : "", "unknown field; fields of " + r.table + ": " + fields);
+    }
+    if (f->read_only)
+      throw BadInput(name, name + " is computed by the database and cannot be written");
+    values.emplace_back(f, param_from_json(*f, value));
+  }
+  return values;
+}
+
+std::string regex_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (std::string("\\^$.|?*+()[]{}").find(c) != std::string::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+Handlers::Handlers(const codegen::ServiceApi& api, ConnectionPool& pool)
+    : api_(api), pool_(pool), outbox_(api.outbox_table()) {}
+
+void Handlers::get(const Resource& r, const httplib::Request& req, httplib::Response& res) {
+  guarded(res, pool_, nullptr, [&] {
+    auto key = key_of(r, req);
+    auto rows = run(pool_, select_by_key(r, key));
+    if (rows.empty()) throw NotFound("no row of " + r.table + " with " + describe_key(r, key));
+    send(res, 200, rows[0][0].c_str());
+  });
+}
+
+void Handlers::list(const Resource& r, const std::vector<std::string>& columns,
+                    const std::vector<std::string>& filters, const httplib::Request& req,
+                    httplib::Response& res) {
+  guarded(res, pool_, nullptr, [&] {
+    int limit = 100;
+    std::vector<std::string> cursor;
+    std::vector<Filter> chosen;
+    for (const auto& [name, value] : req.params) {
+      if (name == "limit") {
+        Field limit_field;
+        limit_field.name = "limit";
+        limit_field.sql_type = "integer";
+        limit_field.kind = codegen::ValueKind::int32;
+        limit = std::stoi(param_from_text(limit_field, value));
+        if (limit < 1 || limit > kMaxLimit)
+          throw BadInput("limit", "limit must be between 1 and " + std::to_string(kMaxLimit));
+      } else if (name == "cursor") {
+        if (r.key.empty()) throw BadInput("cursor", r.table + " has no primary key to page by");
+        cursor = decode_cursor(value, r.key.size());
+      } else if (std::find(filters.begin(), filters.end(), name) != filters.end()) {
+        const Field* f = r.field(name);
+        auto it = std::find_if(chosen.begin(), chosen.end(), [&](auto& c) { return c.field == f; });
+        if (it == chosen.end()) it = chosen.insert(chosen.end(), Filter{f, {}});
+        if (it->values.size() == kMaxValuesPerFilter)
+          throw BadInput(name, "at most " + std::to_string(kMaxValuesPerFilter) + " values per filter");
+        it->values.push_back(param_from_text(*f, value));
+      } else {
+        throw BadInput(valid_text(name) ? name : "",
+                       "unknown parameter; filters: " + plan::sql::join(filters, ", ") +
+                           "; also limit and cursor");
+      }
+    }
+    auto rows = run(pool_, select_page(r, columns, chosen, cursor, limit));
+    std::string body = "{\"items\":[";
+    size_t shown = std::min(rows.size(), static_cast<size_t>(limit));
+    for (size_t i = 0; i < shown; ++i) body += (i ? "," : "") + std::string(rows[i][0].c_str());
+    body += "],\"next_cursor\":";
+    if (rows.size() > shown && !r.key.empty()) {
+      std::vector<std::string> last;
+      for (size_t k = 0; k < r.key.size(); ++k) last.push_back(rows[static_cast<pqxx::result::size_type>(shown - 1)][static_cast<pqxx::row::size_type>(k + 1)].c_str());
+      body += json(encode_cursor(last)).dump();
+    } else {
+      body += "null";
+    }
+    send(res, 200, body + "}");
+  });
+}
+
+void Handlers::create(const Resource& r, const httplib::Request& req, httplib::Response& res) {
+  Values values;
+  guarded(res, pool_, &values, [&] {
+    values = body_values(r, parse_body(req));
+    for (const auto& f : r.fields) {
+      bool given = std::any_of(values.begin(), values.end(), [&](auto& v) { return v.first == &f; });
+      if (!given && !f.nullable && !f.has_default)
+        throw BadInput(f.name, f.name + " is required (" + f.sql_type + " NOT NULL, no default)");
+    }
+    auto rows = run(pool_, insert_row(r, api_.service, outbox_, values));
+    send(res, 201, rows[0][0].c_str());
+  });
+}
+
+void Handlers::update(const Resource& r, const httplib::Request& req, httplib::Response& res) {
+  Values values;
+  guarded(res, pool_, &values, [&] {
+    auto key = key_of(r, req);
+    values = body_values(r, parse_body(req));
+    for (const auto& [field, value] : values)
+      if (std::find(r.key.begin(), r.key.end(), field->name) != r.key.end())
+        throw BadInput(field->name, field->name + " is part of the primary key and cannot change");
+    if (values.empty()) throw BadInput("", "nothing to update: the body names no field");
+    auto rows = run(pool_, update_row(r, api_.service, outbox_, key, values));
+    if (rows.empty()) throw NotFound("no row of " + r.table + " with " + describe_key(r, key));
+    send(res, 200, rows[0][0].c_str());
+  });
+}
+
+void Handlers::remove(const Resource& r, const httplib::Request& req, httplib::Response& res) {
+  guarded(res, pool_, nullptr, [&] {
+    auto key = key_of(r, req);
+    auto rows = run(pool_, delete_row(r, api_.service, outbox_, key));
+    if (rows.empty()) throw NotFound("no row of " + r.table + " with " + describe_key(r, key));
+    send(res, 200, rows[0][0].c_str());
+  });
+}
+
+void Handlers::ready(httplib::Response& res) {
+  guarded(res, pool_, nullptr, [&] {
+    Statement probe;
+    probe.sql = "SELECT 1";
+    run(pool_, probe);
+    send(res, 200, "{\"status\":\"ready\"}");
+  });
+}
+
+void Handlers::install(httplib::Server& server) {
+  server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    send(res, 200, "{\"status\":\"up\"}");
+  });
+  server.Get("/ready", [this](const httplib::Request&, httplib::Response& res) { ready(res); });
+  for (const auto& r : api_.resources) {
+    std::string base = regex_escape(r.path);
+    std::vector<std::string> all;
+    for (const auto& f : r.fields) all.push_back(f.name);
+    server.Get(base, [this, &r, all](const httplib::Request& req, httplib::Response& res) {
+      list(r, all, r.filters, req, res);
+    });
+    server.Post(base, [this, &r](const httplib::Request& req, httplib::Response& res) {
+      create(r, req, res);
+    });
+    if (r.key.empty()) continue;
+    std::string item = base;
+    for (size_t i = 0; i < r.key.size(); ++i) item += "/([^/]+)";
+    server.Get(item, [this, &r](const httplib::Request& req, httplib::Response& res) { get(r, req, res); });
+    server.Patch(item, [this, &r](const httplib::Request& req, httplib::Response& res) {
+      update(r, req, res);
+    });
+    server.Delete(item, [this, &r](const httplib::Request& req, httplib::Response& res) {
+      remove(r, req, res);
+    });
+  }
+  for (const auto& q : api_.queries) {
+    const Resource* r = api_.find_resource(q.resource);
+    server.Get(regex_escape(q.path), [this, r, &q](const httplib::Request& req, httplib::Response& res) {
+      list(*r, q.columns, q.filters, req, res);
+    });
+  }
+}
+
+}  // namespace dbsplit::runtime
