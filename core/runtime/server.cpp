@@ -27,7 +27,12 @@ void check_database(ConnectionPool& pool, const codegen::ServiceApi& api, const 
   try {
     auto lease = pool.acquire();
     pqxx::work tx(*lease);
-    if (options.create_outbox == ServeOptions::CreateOutbox::yes) tx.exec(codegen::outbox_ddl(api.service));
+    if (options.create_outbox == ServeOptions::CreateOutbox::yes) {
+      // Several services starting at once race on CREATE SCHEMA IF NOT EXISTS (it is not
+      // atomic); one transaction-scoped advisory lock serialises them.
+      tx.exec("SELECT pg_advisory_xact_lock(hashtext('dbsplit_outbox'))");
+      tx.exec(codegen::outbox_ddl(api.service));
+    }
     std::vector<std::string> missing;
     for (const auto& r : api.resources)
       if (tx.exec_params1("SELECT to_regclass($1) IS NULL", plan::sql::table(r.table))[0].as<bool>())
