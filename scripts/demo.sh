@@ -41,3 +41,42 @@ for format in json markdown dot; do
 done
 dot -Tsvg "$ANALYSIS/analysis.dot" -o "$ANALYSIS/analysis.svg"
 echo "analysis: $ANALYSIS/analysis.json, analysis.md, analysis.svg"
+
+# The plan: reviewable, deterministic (docs/plan.md), and the CI gate on it.
+PLAN=$STATE/plan
+mkdir -p "$PLAN"
+$DBSPLIT plan --from-analysis "$ANALYSIS/analysis.json" -o "$PLAN/plan.json"
+$DBSPLIT plan show "$PLAN/plan.json" --format markdown > "$PLAN/plan.md"
+echo "plan: $PLAN/plan.json (review document: $PLAN/plan.md)"
+$DBSPLIT plan check "$PLAN/plan.json" --db "$SHOP_URL" --log "$MONOLITH_LOG"
+
+# Stage two of the split: every service's API, served from the plan on the still-shared
+# database, each write recording an event in the service's outbox (docs/serve.md).
+$DBSPLIT generate "$PLAN/plan.json" -o "$STATE/generated" > /dev/null
+echo "generated OpenAPI, C++ clients and DDL: $STATE/generated/<service>/"
+SERVICES=$STATE/services
+mkdir -p "$SERVICES"
+for pidfile in "$SERVICES"/*.pid; do   # services of an earlier demo run
+  [ -e "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  rm -f "$pidfile"
+done
+port=8080
+SERVICE_URLS=()
+for service in accounts billing catalog inventory orders shipping; do
+  port=$((port + 1))
+  nohup $DBSPLIT serve "$PLAN/plan.json" --service "$service" --db "$SHOP_URL" \
+    --listen "127.0.0.1:$port" --create-outbox > "$SERVICES/$service.log" 2>&1 &
+  echo $! > "$SERVICES/$service.pid"
+  SERVICE_URLS+=(--service-url "$service=http://127.0.0.1:$port")
+done
+for url in "${SERVICE_URLS[@]}"; do
+  [ "$url" = --service-url ] && continue
+  for i in $(seq 1 100); do
+    curl -fs "${url#*=}/ready" > /dev/null && break
+    sleep 0.1
+  done
+done
+$DBSPLIT verify contracts "$PLAN/plan.json" --db "$SHOP_URL" "${SERVICE_URLS[@]}"
+echo "services running (logs and pids in $SERVICES):"
+printf '  %s\n' "${SERVICE_URLS[@]}" | grep -v -- --service-url
+echo "stop them with: kill \$(cat $SERVICES/*.pid)"
