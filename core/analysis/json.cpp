@@ -98,60 +98,119 @@ DependencyKind dependency_kind_from_string(const std::string& name) {
   return parse_enum(name, "dependency kind", DependencyKind::type);
 }
 
+namespace {
+
+json thresholds_json(const Analysis& a) {
+  return {{"frequent_read_share", a.thresholds.frequent_read_share},
+          {"reporting_modules", a.thresholds.reporting_modules}};
+}
+
+json summary_json(const Analysis& a) {
+  size_t counts[3] = {0, 0, 0};
+  for (const auto& f : a.findings) counts[static_cast<int>(f.severity)] += 1;
+  return {{"tables", a.tables.size()},
+          {"services", a.services.size()},
+          {"total_calls", a.total_calls},
+          {"statements", a.workload.statements.size()},
+          {"transactions", a.workload.transactions.size()},
+          {"unparsed_statements", a.unparsed_statements},
+          {"workload_sources", a.workload.sources},
+          {"findings", {{"error", counts[2]}, {"warning", counts[1]}, {"info", counts[0]}}}};
+}
+
+json service_json(const Service& s) {
+  return {{"name", s.name}, {"tables", s.tables}, {"modules", s.modules}};
+}
+
+json table_json(const TableAssignment& t) {
+  return {{"name", t.table},
+          {"service", t.service},
+          {"signal", to_string(t.signal)},
+          {"confidence", t.confidence},
+          {"reason", t.reason}};
+}
+
+json cell_json(const AccessCell& c) {
+  return {{"module", c.module},
+          {"table", c.table},
+          {"read_calls", c.read_calls},
+          {"write_calls", c.write_calls},
+          {"lock_calls", c.lock_calls}};
+}
+
+json dependency_json(const Dependency& d) {
+  return {{"kind", to_string(d.kind)},
+          {"consumer", d.consumer},
+          {"owner", d.owner},
+          {"module", d.module},
+          {"tables", d.tables},
+          {"columns", d.columns},
+          {"filter_columns", d.filter_columns},
+          {"object", d.object},
+          {"statement", d.statement},
+          {"calls", d.calls},
+          {"calls_share", d.calls_share},
+          {"pattern", to_string(d.pattern)},
+          {"rationale", d.rationale}};
+}
+
+template <typename T, typename F>
+json array_of(const std::vector<T>& items, F to_json) {
+  json out = json::array();
+  for (const auto& item : items) out.push_back(to_json(item));
+  return out;
+}
+
+template <typename T, typename F>
+void write_array(JsonWriter& w, const char* key, const std::vector<T>& items, F to_json) {
+  w.key(key);
+  w.begin_array();
+  for (const auto& item : items) w.value(to_json(item));
+  w.end_array();
+}
+
+}  // namespace
+
 json to_json(const Analysis& a) {
   json out;
   out["format"] = "dbsplit-analysis";
   out["version"] = kFormatVersion;
   out["database"] = a.database;
-  out["thresholds"] = {{"frequent_read_share", a.thresholds.frequent_read_share},
-                       {"reporting_modules", a.thresholds.reporting_modules}};
-  size_t counts[3] = {0, 0, 0};
-  for (const auto& f : a.findings) counts[static_cast<int>(f.severity)] += 1;
-  out["summary"] = {
-      {"tables", a.tables.size()},
-      {"services", a.services.size()},
-      {"total_calls", a.total_calls},
-      {"statements", a.workload.statements.size()},
-      {"transactions", a.workload.transactions.size()},
-      {"unparsed_statements", a.unparsed_statements},
-      {"workload_sources", a.workload.sources},
-      {"findings", {{"error", counts[2]}, {"warning", counts[1]}, {"info", counts[0]}}}};
-  out["services"] = json::array();
-  for (const auto& s : a.services)
-    out["services"].push_back({{"name", s.name}, {"tables", s.tables}, {"modules", s.modules}});
-  out["tables"] = json::array();
-  for (const auto& t : a.tables)
-    out["tables"].push_back({{"name", t.table},
-                             {"service", t.service},
-                             {"signal", to_string(t.signal)},
-                             {"confidence", t.confidence},
-                             {"reason", t.reason}});
-  out["matrix"] = json::array();
-  for (const auto& c : a.matrix)
-    out["matrix"].push_back({{"module", c.module},
-                             {"table", c.table},
-                             {"read_calls", c.read_calls},
-                             {"write_calls", c.write_calls},
-                             {"lock_calls", c.lock_calls}});
-  out["dependencies"] = json::array();
-  for (const auto& d : a.dependencies)
-    out["dependencies"].push_back({{"kind", to_string(d.kind)},
-                                   {"consumer", d.consumer},
-                                   {"owner", d.owner},
-                                   {"module", d.module},
-                                   {"tables", d.tables},
-                                   {"columns", d.columns},
-                                   {"filter_columns", d.filter_columns},
-                                   {"object", d.object},
-                                   {"statement", d.statement},
-                                   {"calls", d.calls},
-                                   {"calls_share", d.calls_share},
-                                   {"pattern", to_string(d.pattern)},
-                                   {"rationale", d.rationale}});
+  out["thresholds"] = thresholds_json(a);
+  out["summary"] = summary_json(a);
+  out["services"] = array_of(a.services, service_json);
+  out["tables"] = array_of(a.tables, table_json);
+  out["matrix"] = array_of(a.matrix, cell_json);
+  out["dependencies"] = array_of(a.dependencies, dependency_json);
   out["findings"] = report::diagnostics_to_json(a.findings);
   out["unparsed"] = a.workload.unparsed;
   out["schema"] = catalog::to_json(a.schema);
   return out;
+}
+
+void write_json(const Analysis& a, JsonWriter& w) {
+  // Members in key order, as to_json's object holds them.
+  w.begin_object();
+  w.key("database");
+  w.value(a.database);
+  write_array(w, "dependencies", a.dependencies, dependency_json);
+  write_array(w, "findings", a.findings, report::diagnostic_to_json);
+  w.key("format");
+  w.value("dbsplit-analysis");
+  write_array(w, "matrix", a.matrix, cell_json);
+  w.key("schema");
+  catalog::write_json(a.schema, w);
+  write_array(w, "services", a.services, service_json);
+  w.key("summary");
+  w.value(summary_json(a));
+  write_array(w, "tables", a.tables, table_json);
+  w.key("thresholds");
+  w.value(thresholds_json(a));
+  w.key("unparsed");
+  w.value(a.workload.unparsed);
+  w.key("version");
+  w.value(static_cast<int64_t>(kFormatVersion));
+  w.end_object();
 }
 
 Analysis analysis_from_json(const json& j) {

@@ -5,11 +5,15 @@
 #include <string>
 
 #include "core/analysis/model.hpp"
+#include "core/util/json_writer.hpp"
 
 namespace dbsplit::analysis {
 
 // Deterministic: the same analysis gives the same text (lists are already sorted).
 nlohmann::json to_json(const Analysis& analysis);
+// The same document through a writer, text-identical to to_json(analysis).dump(2): what
+// `--format json` prints, without building the tree of a large schema first.
+void write_json(const Analysis& analysis, JsonWriter& writer);
 
 // Reads what to_json wrote (the workload's statements are not in it; its sources and
 // counts are). Throws UsageError naming the JSON pointer of the first malformed member.

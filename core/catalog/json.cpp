@@ -87,80 +87,121 @@ json table_json(const Table& t, WithStatistics stats) {
   return out;
 }
 
+json foreign_key_json(const ForeignKey& f) {
+  json fk = json::object();
+  fk["name"] = f.name;
+  fk["table"] = f.table;
+  fk["columns"] = f.columns;
+  fk["ref_table"] = f.ref_table;
+  fk["ref_columns"] = f.ref_columns;
+  fk["on_delete"] = f.on_delete;
+  fk["on_update"] = f.on_update;
+  fk["deferrable"] = f.deferrable;
+  fk["definition"] = f.definition;
+  return fk;
+}
+
+json view_json(const View& v) {
+  json view = json::object();
+  view["schema"] = v.schema;
+  view["name"] = v.name;
+  view["materialized"] = v.materialized;
+  view["definition"] = v.definition;
+  view["depends_on"] = sorted(v.depends_on);
+  return view;
+}
+
+json sequence_json(const Sequence& s) {
+  json seq = json::object();
+  seq["schema"] = s.schema;
+  seq["name"] = s.name;
+  seq["owned_by_table"] = s.owned_by_table;
+  seq["owned_by_column"] = s.owned_by_column;
+  seq["used_by"] = sorted(s.used_by);
+  return seq;
+}
+
+json function_json(const Function& f) {
+  json fn = json::object();
+  fn["schema"] = f.schema;
+  fn["name"] = f.name;
+  fn["arguments"] = f.arguments;
+  fn["language"] = f.language;
+  fn["body"] = f.body;
+  fn["reads"] = sorted(f.reads);
+  fn["writes"] = sorted(f.writes);
+  return fn;
+}
+
+json trigger_json(const Trigger& t) {
+  json trigger = json::object();
+  trigger["name"] = t.name;
+  trigger["table"] = t.table;
+  trigger["function"] = t.function;
+  trigger["definition"] = t.definition;
+  trigger["touches"] = sorted(t.touches);
+  return trigger;
+}
+
+json type_json(const UserType& u) {
+  json type = json::object();
+  type["schema"] = u.schema;
+  type["name"] = u.name;
+  type["kind"] = std::string(1, u.kind);
+  type["labels"] = u.labels;
+  type["base_type"] = u.base_type;
+  type["used_by"] = sorted(u.used_by);
+  return type;
+}
+
+// The lists of schema objects in their JSON order, for the tree and for the writer.
+std::vector<const ForeignKey*> sorted_foreign_keys(const Schema& schema) {
+  return sorted(schema.foreign_keys, [](const ForeignKey& f) { return std::tie(f.table, f.name); });
+}
+std::vector<const View*> sorted_views(const Schema& schema) {
+  return sorted(schema.views, [](const View& v) { return v.qualified(); });
+}
+std::vector<const Sequence*> sorted_sequences(const Schema& schema) {
+  return sorted(schema.sequences, [](const Sequence& s) { return s.qualified(); });
+}
+std::vector<const Function*> sorted_functions(const Schema& schema) {
+  return sorted(schema.functions,
+                [](const Function& f) { return std::tie(f.schema, f.name, f.arguments); });
+}
+std::vector<const Trigger*> sorted_triggers(const Schema& schema) {
+  return sorted(schema.triggers, [](const Trigger& t) { return std::tie(t.table, t.name); });
+}
+std::vector<const UserType*> sorted_types(const Schema& schema) {
+  return sorted(schema.types, [](const UserType& u) { return u.qualified(); });
+}
+std::vector<const Table*> sorted_tables(const Schema& schema) {
+  return sorted(schema.tables, [](const Table& t) { return t.qualified(); });
+}
+
+template <typename T, typename F>
+json array_of(const std::vector<const T*>& items, F to_json) {
+  json out = json::array();
+  for (const auto* item : items) out.push_back(to_json(*item));
+  return out;
+}
+
 json objects_json(const Schema& schema) {
   json out = json::object();
-  json& fks = out["foreign_keys"] = json::array();
-  for (const auto* f :
-       sorted(schema.foreign_keys, [](const ForeignKey& f) { return std::tie(f.table, f.name); })) {
-    json fk = json::object();
-    fk["name"] = f->name;
-    fk["table"] = f->table;
-    fk["columns"] = f->columns;
-    fk["ref_table"] = f->ref_table;
-    fk["ref_columns"] = f->ref_columns;
-    fk["on_delete"] = f->on_delete;
-    fk["on_update"] = f->on_update;
-    fk["deferrable"] = f->deferrable;
-    fk["definition"] = f->definition;
-    fks.push_back(std::move(fk));
-  }
-  json& views = out["views"] = json::array();
-  for (const auto* v : sorted(schema.views, [](const View& v) { return v.qualified(); })) {
-    json view = json::object();
-    view["schema"] = v->schema;
-    view["name"] = v->name;
-    view["materialized"] = v->materialized;
-    view["definition"] = v->definition;
-    view["depends_on"] = sorted(v->depends_on);
-    views.push_back(std::move(view));
-  }
-  json& sequences = out["sequences"] = json::array();
-  for (const auto* s : sorted(schema.sequences, [](const Sequence& s) { return s.qualified(); })) {
-    json seq = json::object();
-    seq["schema"] = s->schema;
-    seq["name"] = s->name;
-    seq["owned_by_table"] = s->owned_by_table;
-    seq["owned_by_column"] = s->owned_by_column;
-    seq["used_by"] = sorted(s->used_by);
-    sequences.push_back(std::move(seq));
-  }
-  json& functions = out["functions"] = json::array();
-  for (const auto* f : sorted(schema.functions, [](const Function& f) {
-         return std::tie(f.schema, f.name, f.arguments);
-       })) {
-    json fn = json::object();
-    fn["schema"] = f->schema;
-    fn["name"] = f->name;
-    fn["arguments"] = f->arguments;
-    fn["language"] = f->language;
-    fn["body"] = f->body;
-    fn["reads"] = sorted(f->reads);
-    fn["writes"] = sorted(f->writes);
-    functions.push_back(std::move(fn));
-  }
-  json& triggers = out["triggers"] = json::array();
-  for (const auto* t :
-       sorted(schema.triggers, [](const Trigger& t) { return std::tie(t.table, t.name); })) {
-    json trigger = json::object();
-    trigger["name"] = t->name;
-    trigger["table"] = t->table;
-    trigger["function"] = t->function;
-    trigger["definition"] = t->definition;
-    trigger["touches"] = sorted(t->touches);
-    triggers.push_back(std::move(trigger));
-  }
-  json& types = out["types"] = json::array();
-  for (const auto* u : sorted(schema.types, [](const UserType& u) { return u.qualified(); })) {
-    json type = json::object();
-    type["schema"] = u->schema;
-    type["name"] = u->name;
-    type["kind"] = std::string(1, u->kind);
-    type["labels"] = u->labels;
-    type["base_type"] = u->base_type;
-    type["used_by"] = sorted(u->used_by);
-    types.push_back(std::move(type));
-  }
+  out["foreign_keys"] = array_of(sorted_foreign_keys(schema), foreign_key_json);
+  out["views"] = array_of(sorted_views(schema), view_json);
+  out["sequences"] = array_of(sorted_sequences(schema), sequence_json);
+  out["functions"] = array_of(sorted_functions(schema), function_json);
+  out["triggers"] = array_of(sorted_triggers(schema), trigger_json);
+  out["types"] = array_of(sorted_types(schema), type_json);
   return out;
+}
+
+template <typename T, typename F>
+void write_array(JsonWriter& w, const char* key, const std::vector<const T*>& items, F to_json) {
+  w.key(key);
+  w.begin_array();
+  for (const auto* item : items) w.value(to_json(*item));
+  w.end_array();
 }
 
 }  // namespace
@@ -171,10 +212,35 @@ json to_json(const Schema& schema, WithStatistics stats) {
   out["server_version"] = schema.server_version;
   out["schemas"] = sorted(schema.schemas);
   json& tables = out["tables"] = json::array();
-  for (const auto* t : sorted(schema.tables, [](const Table& t) { return t.qualified(); }))
-    tables.push_back(table_json(*t, stats));
+  for (const auto* t : sorted_tables(schema)) tables.push_back(table_json(*t, stats));
   out["extensions"] = sorted(schema.extensions);
   return out;
+}
+
+void write_json(const Schema& schema, JsonWriter& w, WithStatistics stats) {
+  auto sorted_strings = [](std::vector<std::string> items) {
+    std::sort(items.begin(), items.end());
+    return items;
+  };
+  // Members in key order, as to_json's object holds them.
+  w.begin_object();
+  w.key("database");
+  w.value(schema.database);
+  w.key("extensions");
+  w.value(sorted_strings(schema.extensions));
+  write_array(w, "foreign_keys", sorted_foreign_keys(schema), foreign_key_json);
+  write_array(w, "functions", sorted_functions(schema), function_json);
+  w.key("schemas");
+  w.value(sorted_strings(schema.schemas));
+  write_array(w, "sequences", sorted_sequences(schema), sequence_json);
+  w.key("server_version");
+  w.value(schema.server_version);
+  write_array(w, "tables", sorted_tables(schema),
+              [stats](const Table& t) { return table_json(t, stats); });
+  write_array(w, "triggers", sorted_triggers(schema), trigger_json);
+  write_array(w, "types", sorted_types(schema), type_json);
+  write_array(w, "views", sorted_views(schema), view_json);
+  w.end_object();
 }
 
 namespace detail {
@@ -195,7 +261,7 @@ void write_structure(const Schema& schema, const std::function<void(const std::s
     separator();
     sink(json(tables_key).dump() + ":[");
     bool first_table = true;
-    for (const auto* t : sorted(schema.tables, [](const Table& t) { return t.qualified(); })) {
+    for (const auto* t : sorted_tables(schema)) {
       sink((first_table ? "" : ",") + table_json(*t, WithStatistics::no).dump());
       first_table = false;
     }

@@ -119,8 +119,13 @@ std::string render_analysis(const analysis::Analysis& a, AnalysisFormat format, 
   switch (format) {
     case AnalysisFormat::text:
       return render_analysis_text(a, color);
-    case AnalysisFormat::json:
-      return analysis::to_json(a).dump(2) + "\n";
+    case AnalysisFormat::json: {
+      std::string out;
+      JsonWriter writer(out);
+      analysis::write_json(a, writer);
+      out += '\n';
+      return out;
+    }
     case AnalysisFormat::markdown:
       return render_analysis_markdown(a);
     case AnalysisFormat::dot:

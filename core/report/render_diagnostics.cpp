@@ -56,15 +56,17 @@ std::string render_diagnostics_text(const std::vector<Diagnostic>& diagnostics, 
   return out;
 }
 
+nlohmann::json diagnostic_to_json(const Diagnostic& d) {
+  return {{"code", d.code},
+          {"severity", to_string(d.severity)},
+          {"message", d.message},
+          {"objects", d.objects},
+          {"pattern", d.pattern}};
+}
+
 nlohmann::json diagnostics_to_json(const std::vector<Diagnostic>& diagnostics) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& d : diagnostics) {
-    out.push_back({{"code", d.code},
-                   {"severity", to_string(d.severity)},
-                   {"message", d.message},
-                   {"objects", d.objects},
-                   {"pattern", d.pattern}});
-  }
+  for (const auto& d : diagnostics) out.push_back(diagnostic_to_json(d));
   return out;
 }
 

@@ -15,6 +15,8 @@ namespace dbsplit::report {
 std::string render_diagnostics_text(const std::vector<Diagnostic>& diagnostics, Color color,
                                     const std::string& title = "Findings");
 
+// {code, severity, message, objects, pattern}: one element of diagnostics_to_json.
+nlohmann::json diagnostic_to_json(const Diagnostic& diagnostic);
 // [{code, severity, message, objects, pattern}], in the given order.
 nlohmann::json diagnostics_to_json(const std::vector<Diagnostic>& diagnostics);
 // Throws UsageError naming the JSON pointer (under `pointer`) of a malformed member.

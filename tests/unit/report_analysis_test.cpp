@@ -195,3 +195,53 @@ TEST_CASE("unknown output formats are usage errors") {
   CHECK_THROWS_MATCHES(report::analysis_format_from_string("yaml"), UsageError,
                        Catch::Message("unknown format 'yaml'; use text, json, markdown or dot"));
 }
+
+TEST_CASE("the json format prints exactly to_json's text, every schema object kind included") {
+  auto a = sample_analysis();
+  catalog::View view;
+  view.schema = "public";
+  view.name = "open_orders";
+  view.definition = " SELECT id\n   FROM orders\n  WHERE status = 'open';";
+  view.depends_on = {"public.orders"};
+  a.schema.views = {view};
+  catalog::Sequence seq;
+  seq.schema = "public";
+  seq.name = "orders_id_seq";
+  seq.owned_by_table = "public.orders";
+  seq.owned_by_column = "id";
+  seq.used_by = {"public.users.id", "public.orders.id"};
+  a.schema.sequences = {seq};
+  catalog::Function fn;
+  fn.schema = "public";
+  fn.name = "touch";
+  fn.language = "plpgsql";
+  fn.body = "BEGIN\n\tNEW.note := 'café \"x\" \\ y';\n  RETURN NEW;\nEND";
+  fn.writes = {"public.users", "public.orders"};
+  a.schema.functions = {fn};
+  catalog::Trigger trigger;
+  trigger.name = "touch_users";
+  trigger.table = "public.orders";
+  trigger.function = "public.touch";
+  trigger.touches = {"public.users"};
+  a.schema.triggers = {trigger};
+  catalog::UserType type;
+  type.schema = "public";
+  type.name = "mood";
+  type.kind = 'e';
+  type.labels = {"sad", "ok"};
+  a.schema.types = {type};
+  a.schema.extensions = {"pg_stat_statements", "citext"};
+  a.schema.schemas = {"public"};
+  a.tables[0].reason = "naïve \u0001 control";
+  a.workload.unparsed = {"SELEC 1"};
+
+  std::string text = report::render_analysis(a, report::AnalysisFormat::json, report::Color::no);
+  CHECK(text == analysis::to_json(a).dump(2) + "\n");
+  CHECK(text.find("\"body\": \"BEGIN\\n\\tNEW.note := 'café \\\"x\\\" \\\\ y';") !=
+        std::string::npos);
+  CHECK(text.find("naïve \\u0001 control") != std::string::npos);
+
+  analysis::Analysis empty;
+  CHECK(report::render_analysis(empty, report::AnalysisFormat::json, report::Color::no) ==
+        analysis::to_json(empty).dump(2) + "\n");
+}
