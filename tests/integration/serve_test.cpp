@@ -346,3 +346,30 @@ TEST_CASE(
             "column \"email\" does not exist") != std::string::npos);
   CHECK(differs.output.find("orders.get_order_by_status_and_user_id") == std::string::npos);
 }
+
+TEST_CASE("the committed sample plan: every service serves, and its contracts hold") {
+  auto& s = sample();
+  std::string committed = test::source_dir() + "/plans/sample-monolith/plan.json";
+  std::vector<std::unique_ptr<Served>> services;
+  std::vector<std::string> argv = {bin(), "verify", "contracts", committed, "--db", s.url};
+  for (const auto& service :
+       {"accounts", "billing", "catalog", "inventory", "orders", "shipping"}) {
+    services.push_back(
+        std::make_unique<Served>(committed, service, s.url, s.dir + "/p-" + service + ".log"));
+    REQUIRE(test::wait_for_health(services.back()->port));
+    argv.insert(argv.end(),
+                {"--service-url", std::string(service) + "=" + services.back()->base()});
+  }
+  httplib::Client stock("127.0.0.1", services[3]->port);
+  auto row = stock.Get("/stock/1/1");
+  REQUIRE(row);
+  CHECK(row->status == 200);
+  CHECK(nlohmann::json::parse(row->body)["product_id"] == 1);
+
+  auto result = run_process(argv);
+  INFO(result.output);
+  CHECK(result.exit_code == 0);
+  CHECK(result.output.find("Contracts: 2 endpoints checked with ") != std::string::npos);
+  CHECK(result.output.find("; 0 differences, 0 warnings") != std::string::npos);
+  for (auto& served : services) CHECK(served->process.stop() == 0);
+}
