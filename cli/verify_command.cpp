@@ -2,7 +2,6 @@
 // that replaces a cross-service read returns what the replaced SQL reads, on live data.
 #include <iostream>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
@@ -53,25 +52,33 @@ void add_verify_command(CLI::App& app, Action& action) {
   auto* verify = app.add_subcommand("verify", "Re-run the verifications of a split");
   verify->require_subcommand(1);
   auto* contracts = verify->add_subcommand(
-      "contracts", "Check every endpoint replacing a cross-service read against the SQL it replaces");
+      "contracts",
+      "Check every endpoint replacing a cross-service read against the SQL it replaces");
   contracts->add_option("PLAN", opts->plan, "Plan file")->required();
-  contracts->add_option("--db", opts->options.db_url, "URL of the live (shared) database")->required();
-  contracts->add_option("--service-url", opts->service_urls, "NAME=URL of a running `dbsplit serve`")
+  contracts->add_option("--db", opts->options.db_url, "URL of the live (shared) database")
       ->required();
-  contracts->add_option("--samples", opts->options.samples, "Parameter values tried per endpoint (default 20)")
+  contracts
+      ->add_option("--service-url", opts->service_urls, "NAME=URL of a running `dbsplit serve`")
+      ->required();
+  contracts
+      ->add_option("--samples", opts->options.samples,
+                   "Parameter values tried per endpoint (default 20)")
       ->check(CLI::Range(1, 10000));
-  contracts->add_option("--format", opts->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  contracts->add_option("--format", opts->format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
   contracts->footer(
       "Exit codes: 0 no difference, 3 differences (DS401-DS403), 1 the database failed.\n\n"
       "Example:\n"
       "  dbsplit verify contracts plan.json --db postgresql://localhost/shop \\\n"
-      "      --service-url orders=http://127.0.0.1:8081 --service-url accounts=http://127.0.0.1:8082");
+      "      --service-url orders=http://127.0.0.1:8081 --service-url "
+      "accounts=http://127.0.0.1:8082");
   contracts->callback([&action, opts] {
     action = [opts] {
       for (const auto& item : opts->service_urls) {
         auto eq = item.find('=');
         if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
-          throw UsageError("--service-url " + item + ": expected NAME=URL, e.g. orders=http://127.0.0.1:8081");
+          throw UsageError("--service-url " + item +
+                           ": expected NAME=URL, e.g. orders=http://127.0.0.1:8081");
         opts->options.service_urls[item.substr(0, eq)] = item.substr(eq + 1);
       }
       plan::Plan plan = plan::read_plan_file(opts->plan);

@@ -14,10 +14,14 @@ namespace {
 // The SQL spelling of built-in types (format_type), for models not made by introspection.
 std::string internal_name(const std::string& type) {
   static const std::map<std::string, std::string> kNames = {
-      {"boolean", "bool"},         {"smallint", "int2"},
-      {"integer", "int4"},         {"bigint", "int8"},
-      {"real", "float4"},          {"double precision", "float8"},
-      {"timestamp with time zone", "timestamptz"}, {"timestamp without time zone", "timestamp"}};
+      {"boolean", "bool"},
+      {"smallint", "int2"},
+      {"integer", "int4"},
+      {"bigint", "int8"},
+      {"real", "float4"},
+      {"double precision", "float8"},
+      {"timestamp with time zone", "timestamptz"},
+      {"timestamp without time zone", "timestamp"}};
   std::string base = type.substr(0, type.find('('));
   auto it = kNames.find(base);
   return it == kNames.end() ? base : it->second;
@@ -105,9 +109,7 @@ const Resource* ServiceApi::find_resource(const std::string& table) const {
   return nullptr;
 }
 
-std::string ServiceApi::outbox_table() const {
-  return pg::qualified_name(kOutboxSchema, service);
-}
+std::string ServiceApi::outbox_table() const { return pg::qualified_name(kOutboxSchema, service); }
 
 std::string type_name_for(const std::string& snake, bool singular) {
   std::string word = singular ? plan::detail::singular(snake) : snake;

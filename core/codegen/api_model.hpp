@@ -32,29 +32,29 @@ struct Field {
   ValueKind kind = ValueKind::text;
   ValueKind element = ValueKind::text;  // arrays: the element's kind
   bool nullable = true;
-  bool has_default = false;  // default, identity or generated: may be omitted on create
-  bool read_only = false;    // generated or identity ALWAYS: never written through the API
+  bool has_default = false;         // default, identity or generated: may be omitted on create
+  bool read_only = false;           // generated or identity ALWAYS: never written through the API
   std::vector<std::string> labels;  // enums: allowed values, in order
 };
 
 struct Resource {
-  std::string table;      // "public.orders"
-  std::string schema;     // "public"
-  std::string name;       // "orders"
-  std::string path;       // "/orders"; "/<schema>.<table>" outside public
-  std::string type_name;  // "Order": the client's struct
-  std::vector<Field> fields;          // in column order
-  std::vector<std::string> key;       // primary key columns, in key order (may be empty)
-  std::vector<std::string> filters;   // list filters: key and indexed columns, sorted
+  std::string table;                 // "public.orders"
+  std::string schema;                // "public"
+  std::string name;                  // "orders"
+  std::string path;                  // "/orders"; "/<schema>.<table>" outside public
+  std::string type_name;             // "Order": the client's struct
+  std::vector<Field> fields;         // in column order
+  std::vector<std::string> key;      // primary key columns, in key order (may be empty)
+  std::vector<std::string> filters;  // list filters: key and indexed columns, sorted
   const Field* field(const std::string& field_name) const;
 };
 
 // A read endpoint of the plan: rows of `resource` filtered by `filters`, exactly `columns`.
 struct Query {
-  std::string name;       // plan endpoint name, e.g. "get_order_by_status_and_user_id"
-  std::string path;       // "/queries/<name>"
-  std::string type_name;  // "GetOrderByStatusAndUserIdRow"
-  std::string resource;   // table, "public.orders"
+  std::string name;                  // plan endpoint name, e.g. "get_order_by_status_and_user_id"
+  std::string path;                  // "/queries/<name>"
+  std::string type_name;             // "GetOrderByStatusAndUserIdRow"
+  std::string resource;              // table, "public.orders"
   std::vector<std::string> filters;  // optional request parameters, repeatable (= ANY)
   std::vector<std::string> columns;  // returned fields, sorted
   std::string replaces;              // the consumer SQL it replaces

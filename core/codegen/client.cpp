@@ -9,13 +9,13 @@ namespace {
 
 std::string identifier(const std::string& name) {
   static const std::set<std::string> kKeywords = {
-      "auto",   "bool",     "break",  "case",   "catch",  "char",     "class",  "const",
-      "continue", "default", "delete", "do",    "double", "else",     "enum",   "explicit",
-      "export", "extern",   "false",  "float",  "for",    "friend",   "goto",   "if",
-      "inline", "int",      "long",   "mutable", "namespace", "new",  "operator", "private",
-      "protected", "public", "register", "return", "short", "signed", "sizeof", "static",
-      "struct", "switch",   "template", "this", "throw",  "true",     "try",    "typedef",
-      "typename", "union",  "unsigned", "using", "virtual", "void",   "volatile", "while"};
+      "auto",      "bool",    "break",    "case",    "catch",     "char",   "class",    "const",
+      "continue",  "default", "delete",   "do",      "double",    "else",   "enum",     "explicit",
+      "export",    "extern",  "false",    "float",   "for",       "friend", "goto",     "if",
+      "inline",    "int",     "long",     "mutable", "namespace", "new",    "operator", "private",
+      "protected", "public",  "register", "return",  "short",     "signed", "sizeof",   "static",
+      "struct",    "switch",  "template", "this",    "throw",     "true",   "try",      "typedef",
+      "typename",  "union",   "unsigned", "using",   "virtual",   "void",   "volatile", "while"};
   std::string out;
   for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) out = "f_" + out;
@@ -88,8 +88,8 @@ std::string row_struct(const std::string& type, const std::vector<const Field*>&
   for (const auto* f : fields)
     out += "  " + member_type(*f) + " " + identifier(f->name) + initializer(*f) + ";  // " +
            f->sql_type + "\n";
-  out += "};\nvoid to_json(nlohmann::json& j, const " + type + "& v);\nvoid from_json(const nlohmann::json& j, " +
-         type + "& v);\n\n";
+  out += "};\nvoid to_json(nlohmann::json& j, const " + type +
+         "& v);\nvoid from_json(const nlohmann::json& j, " + type + "& v);\n\n";
   return out;
 }
 
@@ -105,7 +105,8 @@ std::string fields_struct(const Resource& r) {
 }
 
 std::string row_functions(const std::string& type, const std::vector<const Field*>& fields) {
-  std::string to = "void to_json(nlohmann::json& j, const " + type + "& v) {\n  j = nlohmann::json::object();\n";
+  std::string to =
+      "void to_json(nlohmann::json& j, const " + type + "& v) {\n  j = nlohmann::json::object();\n";
   std::string from = "void from_json(const nlohmann::json& j, " + type + "& v) {\n";
   for (const auto* f : fields) {
     std::string m = identifier(f->name);
@@ -129,8 +130,8 @@ std::string fields_function(const Resource& r) {
     std::string m = identifier(f->name);
     std::string key = "\"" + f->name + "\"";
     if (f->nullable) {
-      out += "  if (v." + m + ") { if (*v." + m + ") j[" + key + "] = **v." + m + "; else j[" + key +
-             "] = nullptr; }\n";
+      out += "  if (v." + m + ") { if (*v." + m + ") j[" + key + "] = **v." + m + "; else j[" +
+             key + "] = nullptr; }\n";
     } else {
       out += "  if (v." + m + ") j[" + key + "] = *v." + m + ";\n";
     }
@@ -142,7 +143,8 @@ std::string key_parameters(const Resource& r) {
   std::string out;
   for (const auto& k : r.key) {
     const Field* f = r.field(k);
-    out += (out.empty() ? "" : ", ") + std::string("const ") + value_type(f->kind) + "& " + identifier(k);
+    out += (out.empty() ? "" : ", ") + std::string("const ") + value_type(f->kind) + "& " +
+           identifier(k);
   }
   return out;
 }
@@ -158,7 +160,8 @@ std::string base(const Resource& r, bool singular) {
   return r.schema == "public" ? name : r.schema + "_" + name;
 }
 
-const char* kListArgs = "const Filters& filters = {}, int limit = 100, const std::string& cursor = \"\"";
+const char* kListArgs =
+    "const Filters& filters = {}, int limit = 100, const std::string& cursor = \"\"";
 const char* kListArgsDef = "const Filters& filters, int limit, const std::string& cursor";
 
 }  // namespace
@@ -174,16 +177,19 @@ std::string client_header(const ServiceApi& api) {
       "// response (status, message, field, constraint) or when the service cannot be reached "
       "(status 0).\n#pragma once\n#include <cstdint>\n#include <memory>\n#include <optional>\n"
       "#include <stdexcept>\n#include <string>\n#include <utility>\n#include <vector>\n\n"
-      "#include <nlohmann/json.hpp>\n\nnamespace httplib {\nclass Client;\n}\n\nnamespace " + ns +
+      "#include <nlohmann/json.hpp>\n\nnamespace httplib {\nclass Client;\n}\n\nnamespace " +
+      ns +
       " {\n\n"
       "// An error answer of the service: the HTTP status (0: unreachable) and its message.\n"
       "class ApiError : public std::runtime_error {\n public:\n"
-      "  ApiError(int status, const std::string& message, std::string field, std::string constraint)\n"
+      "  ApiError(int status, const std::string& message, std::string field, std::string "
+      "constraint)\n"
       "      : std::runtime_error(message), status_(status), field_(std::move(field)),\n"
       "        constraint_(std::move(constraint)) {}\n"
       "  int status() const { return status_; }\n"
       "  const std::string& field() const { return field_; }            // offending field (400)\n"
-      "  const std::string& constraint() const { return constraint_; }  // violated constraint (409)\n\n"
+      "  const std::string& constraint() const { return constraint_; }  // violated constraint "
+      "(409)\n\n"
       " private:\n  int status_;\n  std::string field_;\n  std::string constraint_;\n};\n\n"
       "// List filters: (column, value) pairs; a column given several times matches any value.\n"
       "using Filters = std::vector<std::pair<std::string, std::string>>;\n\n"
@@ -197,13 +203,15 @@ std::string client_header(const ServiceApi& api) {
   for (const auto& q : api.queries)
     out += row_struct(q.type_name, fields_of(*api.find_resource(q.resource), q.columns),
                       "A row of " + q.name + ": replaces " + q.replaces);
-  out += "class Client {\n public:\n  // base_url: \"http://host:port\" of `dbsplit serve`.\n"
-         "  explicit Client(const std::string& base_url);\n  ~Client();\n"
-         "  Client(const Client&) = delete;\n  Client& operator=(const Client&) = delete;\n\n";
+  out +=
+      "class Client {\n public:\n  // base_url: \"http://host:port\" of `dbsplit serve`.\n"
+      "  explicit Client(const std::string& base_url);\n  ~Client();\n"
+      "  Client(const Client&) = delete;\n  Client& operator=(const Client&) = delete;\n\n";
   for (const auto& r : api.resources) {
     std::string t = r.type_name;
     out += "  // " + r.table + "\n";
-    if (!r.key.empty()) out += "  " + t + " get_" + base(r, true) + "(" + key_parameters(r) + ");\n";
+    if (!r.key.empty())
+      out += "  " + t + " get_" + base(r, true) + "(" + key_parameters(r) + ");\n";
     out += "  Page<" + t + "> list_" + base(r, false) + "(" + kListArgs + ");\n";
     out += "  " + t + " create_" + base(r, true) + "(const " + t + "Fields& fields);\n";
     if (!r.key.empty()) {
@@ -213,18 +221,24 @@ std::string client_header(const ServiceApi& api) {
     }
   }
   for (const auto& q : api.queries)
-    out += "  // " + q.replaces + "\n  Page<" + q.type_name + "> " + q.name + "(" + kListArgs + ");\n";
-  out += "\n private:\n  nlohmann::json call(const char* method, const std::string& path,\n"
-         "                      const nlohmann::json* body, int expected);\n"
-         "  std::unique_ptr<httplib::Client> http_;\n};\n\n}  // namespace " + ns + "\n";
+    out +=
+        "  // " + q.replaces + "\n  Page<" + q.type_name + "> " + q.name + "(" + kListArgs + ");\n";
+  out +=
+      "\n private:\n  nlohmann::json call(const char* method, const std::string& path,\n"
+      "                      const nlohmann::json* body, int expected);\n"
+      "  std::unique_ptr<httplib::Client> http_;\n};\n\n}  // namespace " +
+      ns + "\n";
   return out;
 }
 
 std::string client_source(const ServiceApi& api) {
   std::string ns = client_namespace(api.service);
   std::string out =
-      "// Client of the " + api.service + " service, generated by dbsplit generate. Do not edit.\n"
-      "#include \"client.hpp\"\n\n#include <httplib.h>\n\nnamespace " + ns + " {\nnamespace {\n\n"
+      "// Client of the " + api.service +
+      " service, generated by dbsplit generate. Do not edit.\n"
+      "#include \"client.hpp\"\n\n#include <httplib.h>\n\nnamespace " +
+      ns +
+      " {\nnamespace {\n\n"
       "std::string encode(const std::string& text) {\n"
       "  static const char* hex = \"0123456789ABCDEF\";\n  std::string out;\n"
       "  for (unsigned char c : text) {\n"
@@ -237,12 +251,14 @@ std::string client_source(const ServiceApi& api) {
       "std::string list_path(const std::string& path, const Filters& filters, int limit,\n"
       "                      const std::string& cursor) {\n"
       "  std::string query = \"limit=\" + std::to_string(limit);\n"
-      "  for (const auto& f : filters) query += \"&\" + encode(f.first) + \"=\" + encode(f.second);\n"
+      "  for (const auto& f : filters) query += \"&\" + encode(f.first) + \"=\" + "
+      "encode(f.second);\n"
       "  if (!cursor.empty()) query += \"&cursor=\" + encode(cursor);\n"
       "  return path + \"?\" + query;\n}\n\n"
       "template <class Row>\nPage<Row> page_of(const nlohmann::json& j) {\n  Page<Row> page;\n"
       "  page.items = j.at(\"items\").get<std::vector<Row>>();\n"
-      "  if (!j.at(\"next_cursor\").is_null()) page.next_cursor = j.at(\"next_cursor\").get<std::string>();\n"
+      "  if (!j.at(\"next_cursor\").is_null()) page.next_cursor = "
+      "j.at(\"next_cursor\").get<std::string>();\n"
       "  return page;\n}\n\n}  // namespace\n\n";
   for (const auto& r : api.resources) {
     out += row_functions(r.type_name, fields_of(r, all_names(r)));
@@ -251,7 +267,8 @@ std::string client_source(const ServiceApi& api) {
   for (const auto& q : api.queries)
     out += row_functions(q.type_name, fields_of(*api.find_resource(q.resource), q.columns));
   out +=
-      "Client::Client(const std::string& base_url) : http_(std::make_unique<httplib::Client>(base_url)) {}\n"
+      "Client::Client(const std::string& base_url) : "
+      "http_(std::make_unique<httplib::Client>(base_url)) {}\n"
       "Client::~Client() = default;\n\n"
       "nlohmann::json Client::call(const char* method, const std::string& path,\n"
       "                            const nlohmann::json* body, int expected) {\n"
@@ -259,43 +276,53 @@ std::string client_source(const ServiceApi& api) {
       "  std::string text = body ? body->dump() : std::string();\n"
       "  auto send = [&]() {\n"
       "    if (method_name == \"GET\") return http_->Get(path.c_str());\n"
-      "    if (method_name == \"POST\") return http_->Post(path.c_str(), text, \"application/json\");\n"
-      "    if (method_name == \"PATCH\") return http_->Patch(path.c_str(), text, \"application/json\");\n"
+      "    if (method_name == \"POST\") return http_->Post(path.c_str(), text, "
+      "\"application/json\");\n"
+      "    if (method_name == \"PATCH\") return http_->Patch(path.c_str(), text, "
+      "\"application/json\");\n"
       "    return http_->Delete(path.c_str());\n"
       "  };\n"
       "  httplib::Result result = send();\n"
-      "  if (!result) throw ApiError(0, method_name + \" \" + path + \": cannot reach the " + api.service +
+      "  if (!result) throw ApiError(0, method_name + \" \" + path + \": cannot reach the " +
+      api.service +
       " service: \" + httplib::to_string(result.error()), \"\", \"\");\n"
       "  nlohmann::json answer = nlohmann::json::parse(result->body, nullptr, false);\n"
       "  if (result->status != expected) {\n"
-      "    std::string message = answer.is_object() && answer.contains(\"error\") ? answer[\"error\"].get<std::string>() : result->body;\n"
-      "    std::string field = answer.is_object() && answer.contains(\"field\") ? answer[\"field\"].get<std::string>() : \"\";\n"
-      "    std::string constraint = answer.is_object() && answer.contains(\"constraint\") ? answer[\"constraint\"].get<std::string>() : \"\";\n"
+      "    std::string message = answer.is_object() && answer.contains(\"error\") ? "
+      "answer[\"error\"].get<std::string>() : result->body;\n"
+      "    std::string field = answer.is_object() && answer.contains(\"field\") ? "
+      "answer[\"field\"].get<std::string>() : \"\";\n"
+      "    std::string constraint = answer.is_object() && answer.contains(\"constraint\") ? "
+      "answer[\"constraint\"].get<std::string>() : \"\";\n"
       "    throw ApiError(result->status, message, field, constraint);\n  }\n"
-      "  if (answer.is_discarded()) throw ApiError(result->status, method_name + \" \" + path + \": the answer is not JSON\", \"\", \"\");\n"
+      "  if (answer.is_discarded()) throw ApiError(result->status, method_name + \" \" + path + "
+      "\": the answer is not JSON\", \"\", \"\");\n"
       "  return answer;\n}\n\n";
   for (const auto& r : api.resources) {
     std::string t = r.type_name;
     if (!r.key.empty())
-      out += t + " Client::get_" + base(r, true) + "(" + key_parameters(r) + ") {\n  return call(\"GET\", " +
-             key_path(r) + ", nullptr, 200).get<" + t + ">();\n}\n\n";
+      out += t + " Client::get_" + base(r, true) + "(" + key_parameters(r) +
+             ") {\n  return call(\"GET\", " + key_path(r) + ", nullptr, 200).get<" + t +
+             ">();\n}\n\n";
     out += "Page<" + t + "> Client::list_" + base(r, false) + "(" + kListArgsDef +
            ") {\n  return page_of<" + t + ">(call(\"GET\", list_path(\"" + r.path +
            "\", filters, limit, cursor), nullptr, 200));\n}\n\n";
     out += t + " Client::create_" + base(r, true) + "(const " + t +
-           "Fields& fields) {\n  nlohmann::json body = fields;\n  return call(\"POST\", \"" + r.path +
-           "\", &body, 201).get<" + t + ">();\n}\n\n";
+           "Fields& fields) {\n  nlohmann::json body = fields;\n  return call(\"POST\", \"" +
+           r.path + "\", &body, 201).get<" + t + ">();\n}\n\n";
     if (!r.key.empty()) {
       out += t + " Client::update_" + base(r, true) + "(" + key_parameters(r) + ", const " + t +
-             "Fields& fields) {\n  nlohmann::json body = fields;\n  return call(\"PATCH\", " + key_path(r) +
-             ", &body, 200).get<" + t + ">();\n}\n\n";
+             "Fields& fields) {\n  nlohmann::json body = fields;\n  return call(\"PATCH\", " +
+             key_path(r) + ", &body, 200).get<" + t + ">();\n}\n\n";
       out += t + " Client::delete_" + base(r, true) + "(" + key_parameters(r) +
-             ") {\n  return call(\"DELETE\", " + key_path(r) + ", nullptr, 200).get<" + t + ">();\n}\n\n";
+             ") {\n  return call(\"DELETE\", " + key_path(r) + ", nullptr, 200).get<" + t +
+             ">();\n}\n\n";
     }
   }
   for (const auto& q : api.queries)
-    out += "Page<" + q.type_name + "> Client::" + q.name + "(" + kListArgsDef + ") {\n  return page_of<" +
-           q.type_name + ">(call(\"GET\", list_path(\"" + q.path + "\", filters, limit, cursor), nullptr, 200));\n}\n\n";
+    out += "Page<" + q.type_name + "> Client::" + q.name + "(" + kListArgsDef +
+           ") {\n  return page_of<" + q.type_name + ">(call(\"GET\", list_path(\"" + q.path +
+           "\", filters, limit, cursor), nullptr, 200));\n}\n\n";
   out += "}  // namespace " + ns + "\n";
   return out;
 }

@@ -66,7 +66,8 @@ std::string table_ddl(const catalog::Table& t) {
   for (const auto& c : t.constraints)
     lines.push_back("  CONSTRAINT " + pg::quote_ident(c.name) + " " + c.definition);
   std::string out = "CREATE TABLE " + table(t.qualified()) + " (\n" + join(lines, ",\n") + "\n);\n";
-  if (t.replica_identity == 'f') out += "ALTER TABLE " + table(t.qualified()) + " REPLICA IDENTITY FULL;\n";
+  if (t.replica_identity == 'f')
+    out += "ALTER TABLE " + table(t.qualified()) + " REPLICA IDENTITY FULL;\n";
   return out;
 }
 
@@ -122,7 +123,8 @@ std::string service_ddl(const plan::Plan& plan, const std::string& service) {
   std::set<std::string> schemas;
   for (const auto* t : tables)
     if (t->schema != "public") schemas.insert(t->schema);
-  for (const auto& name : schemas) out += "CREATE SCHEMA IF NOT EXISTS " + pg::quote_ident(name) + ";\n";
+  for (const auto& name : schemas)
+    out += "CREATE SCHEMA IF NOT EXISTS " + pg::quote_ident(name) + ";\n";
   if (!schemas.empty()) out += "\n";
 
   std::string types;
@@ -143,8 +145,9 @@ std::string service_ddl(const plan::Plan& plan, const std::string& service) {
   std::string indexes;
   for (const auto* t : tables)
     for (const auto& index : t->indexes) {
-      bool backs_constraint = index.primary || std::any_of(t->constraints.begin(), t->constraints.end(),
-                                                           [&](auto& c) { return c.name == index.name; });
+      bool backs_constraint =
+          index.primary || std::any_of(t->constraints.begin(), t->constraints.end(),
+                                       [&](auto& c) { return c.name == index.name; });
       if (!backs_constraint) indexes += index.definition + ";\n";
     }
   if (!indexes.empty()) out += "-- indexes\n" + indexes + "\n";

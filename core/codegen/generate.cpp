@@ -29,7 +29,8 @@ void write_file(const std::string& path, const std::string& content) {
 
 }  // namespace
 
-std::map<std::string, std::string> service_files(const plan::Plan& plan, const std::string& service) {
+std::map<std::string, std::string> service_files(const plan::Plan& plan,
+                                                 const std::string& service) {
   ServiceApi api = describe_service(plan, service);
   std::map<std::string, std::string> files;
   files["openapi.json"] = openapi_document(api, plan.database).dump(2) + "\n";

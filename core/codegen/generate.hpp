@@ -15,7 +15,8 @@ struct GenerateOptions {
 };
 
 // The files of one service: name (e.g. "openapi.json") → content.
-std::map<std::string, std::string> service_files(const plan::Plan& plan, const std::string& service);
+std::map<std::string, std::string> service_files(const plan::Plan& plan,
+                                                 const std::string& service);
 
 // Writes the files; returns their paths, sorted. Throws UsageError for an unknown service,
 // RuntimeError naming the path when a file cannot be written.

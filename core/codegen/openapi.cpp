@@ -40,9 +40,7 @@ ojson scalar_schema(ValueKind kind, const std::vector<std::string>& labels) {
 
 ojson schema_ref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
 
-ojson json_content(const ojson& schema) {
-  return {{"application/json", {{"schema", schema}}}};
-}
+ojson json_content(const ojson& schema) { return {{"application/json", {{"schema", schema}}}}; }
 
 ojson error_responses(bool with_404, bool with_409) {
   ojson out = ojson::object();
@@ -129,8 +127,8 @@ void add_resource(ojson& paths, ojson& schemas, const Resource& r) {
 
   ojson list_params = ojson::array();
   for (const auto& name : r.filters)
-    list_params.push_back(filter_parameter(*r.field(name), "rows whose " + name +
-                                                               " equals one of the values"));
+    list_params.push_back(
+        filter_parameter(*r.field(name), "rows whose " + name + " equals one of the values"));
   for (auto& p : paging_parameters()) list_params.push_back(p);
   std::string tag = r.table;
   ojson collection = ojson::object();
@@ -138,16 +136,21 @@ void add_resource(ojson& paths, ojson& schemas, const Resource& r) {
                        {"summary", "List " + r.table + " in key order, filtered"},
                        {"tags", {tag}},
                        {"parameters", list_params},
-                       {"responses", {{"200", {{"description", "a page of rows"},
-                                               {"content", json_content(schema_ref(r.type_name + "Page"))}}}}}};
+                       {"responses",
+                        {{"200",
+                          {{"description", "a page of rows"},
+                           {"content", json_content(schema_ref(r.type_name + "Page"))}}}}}};
   collection["get"]["responses"].update(error_responses(false, false));
   collection["post"] = {
       {"operationId", "create_" + operation_base(r, true)},
       {"summary", "Create a row of " + r.table + " (records an outbox event)"},
       {"tags", {tag}},
-      {"requestBody", {{"required", true}, {"content", json_content(schema_ref(r.type_name + "Create"))}}},
+      {"requestBody",
+       {{"required", true}, {"content", json_content(schema_ref(r.type_name + "Create"))}}},
       {"responses",
-       {{"201", {{"description", "the row created"}, {"content", json_content(schema_ref(r.type_name))}}}}}};
+       {{"201",
+         {{"description", "the row created"},
+          {"content", json_content(schema_ref(r.type_name))}}}}}};
   collection["post"]["responses"].update(error_responses(false, true));
   paths[r.path] = collection;
   if (r.key.empty()) return;
@@ -164,25 +167,32 @@ void add_resource(ojson& paths, ojson& schemas, const Resource& r) {
   }
   ojson item = ojson::object();
   item["parameters"] = key_params;
-  item["get"] = {{"operationId", "get_" + operation_base(r, true)},
-                 {"summary", "Get a row of " + r.table + " by primary key"},
-                 {"tags", {tag}},
-                 {"responses", {{"200", {{"description", "the row"},
-                                         {"content", json_content(schema_ref(r.type_name))}}}}}};
+  item["get"] = {
+      {"operationId", "get_" + operation_base(r, true)},
+      {"summary", "Get a row of " + r.table + " by primary key"},
+      {"tags", {tag}},
+      {"responses",
+       {{"200",
+         {{"description", "the row"}, {"content", json_content(schema_ref(r.type_name))}}}}}};
   item["get"]["responses"].update(error_responses(true, false));
   item["patch"] = {
       {"operationId", "update_" + operation_base(r, true)},
       {"summary", "Update columns of a row of " + r.table + " (records an outbox event)"},
       {"tags", {tag}},
-      {"requestBody", {{"required", true}, {"content", json_content(schema_ref(r.type_name + "Update"))}}},
-      {"responses", {{"200", {{"description", "the row after the update"},
-                              {"content", json_content(schema_ref(r.type_name))}}}}}};
+      {"requestBody",
+       {{"required", true}, {"content", json_content(schema_ref(r.type_name + "Update"))}}},
+      {"responses",
+       {{"200",
+         {{"description", "the row after the update"},
+          {"content", json_content(schema_ref(r.type_name))}}}}}};
   item["patch"]["responses"].update(error_responses(true, true));
   item["delete"] = {{"operationId", "delete_" + operation_base(r, true)},
                     {"summary", "Delete a row of " + r.table + " (records an outbox event)"},
                     {"tags", {tag}},
-                    {"responses", {{"200", {{"description", "the row deleted"},
-                                            {"content", json_content(schema_ref(r.type_name))}}}}}};
+                    {"responses",
+                     {{"200",
+                       {{"description", "the row deleted"},
+                        {"content", json_content(schema_ref(r.type_name))}}}}}};
   item["delete"]["responses"].update(error_responses(true, true));
   paths[item_path] = item;
 }
@@ -193,16 +203,18 @@ void add_query(ojson& paths, ojson& schemas, const ServiceApi& api, const Query&
   schemas[q.type_name + "Page"] = page_schema(q.type_name);
   ojson params = ojson::array();
   for (const auto& name : q.filters)
-    params.push_back(filter_parameter(*r.field(name), "rows whose " + name +
-                                                          " equals one of the values"));
+    params.push_back(
+        filter_parameter(*r.field(name), "rows whose " + name + " equals one of the values"));
   for (auto& p : paging_parameters()) params.push_back(p);
   ojson get = {{"operationId", q.name},
                {"summary", "Columns " + plan::sql::join(q.columns, ", ") + " of " + q.resource},
                {"description", "Replaces the cross-service read: " + q.replaces},
                {"tags", {"queries"}},
                {"parameters", params},
-               {"responses", {{"200", {{"description", "a page of rows"},
-                                       {"content", json_content(schema_ref(q.type_name + "Page"))}}}}}};
+               {"responses",
+                {{"200",
+                  {{"description", "a page of rows"},
+                   {"content", json_content(schema_ref(q.type_name + "Page"))}}}}}};
   get["responses"].update(error_responses(false, false));
   paths[q.path] = {{"get", get}};
 }
@@ -223,9 +235,10 @@ ojson probe(const char* id, const char* summary) {
 }  // namespace
 
 ojson field_schema(const Field& field) {
-  ojson schema = field.kind == ValueKind::array
-                     ? ojson{{"type", "array"}, {"items", scalar_schema(field.element, field.labels)}}
-                     : scalar_schema(field.kind, field.labels);
+  ojson schema =
+      field.kind == ValueKind::array
+          ? ojson{{"type", "array"}, {"items", scalar_schema(field.element, field.labels)}}
+          : scalar_schema(field.kind, field.labels);
   if (field.nullable) schema["nullable"] = true;
   return schema;
 }

@@ -1,17 +1,16 @@
 #include "core/runtime/contracts.hpp"
 
-#include <pg_query.h>
+#include <httplib.h>
 
 #include <algorithm>
 #include <memory>
-
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "core/codegen/api_model.hpp"
 #include "core/pg/connection.hpp"
 #include "core/plan/sql.hpp"
+#include "core/runtime/statement_params.hpp"
 #include "core/runtime/values.hpp"
 #include "core/util/error.hpp"
 
@@ -24,69 +23,6 @@ using report::Severity;
 
 constexpr size_t kMaxDifferencesPerEndpoint = 10;
 constexpr int kMaxPages = 100;
-
-json parse_tree(const std::string& sql) {
-  PgQueryParseResult parsed = pg_query_parse(sql.c_str());
-  std::unique_ptr<PgQueryParseResult, void (*)(PgQueryParseResult*)> guard(
-      &parsed, [](PgQueryParseResult* p) { pg_query_free_parse_result(*p); });
-  if (parsed.error != nullptr)
-    throw UsageError("cannot parse the replaced statement `" + sql + "`: " + parsed.error->message);
-  return json::parse(parsed.parse_tree);
-}
-
-int param_number(const json& node) {
-  if (node.contains("TypeCast")) return param_number(node["TypeCast"]["arg"]);
-  if (node.contains("ParamRef")) return node["ParamRef"].value("number", 0);
-  return 0;
-}
-
-std::string column_name(const json& node) {
-  if (node.contains("TypeCast")) return column_name(node["TypeCast"]["arg"]);
-  if (!node.contains("ColumnRef")) return "";
-  const json& fields = node["ColumnRef"]["fields"];
-  if (fields.empty() || !fields.back().contains("String")) return "";
-  return fields.back()["String"].value("sval", "");
-}
-
-void collect(const json& node, std::map<int, std::string>& columns, int& highest) {
-  if (node.is_array()) {
-    for (const auto& item : node) collect(item, columns, highest);
-    return;
-  }
-  if (!node.is_object()) return;
-  if (node.contains("ParamRef")) highest = std::max(highest, node["ParamRef"].value("number", 0));
-  if (node.contains("A_Expr")) {
-    const json& e = node["A_Expr"];
-    std::string kind = e.value("kind", "");
-    if ((kind == "AEXPR_OP" || kind == "AEXPR_IN") && e.contains("lexpr") && e.contains("rexpr")) {
-      std::string column = column_name(e["lexpr"]);
-      const json* other = &e["rexpr"];
-      if (column.empty()) {
-        column = column_name(e["rexpr"]);
-        other = &e["lexpr"];
-      }
-      if (!column.empty()) {
-        std::vector<const json*> values = {other};
-        if (other->contains("List"))
-          for (const auto& item : (*other)["List"]["items"]) values.push_back(&item);
-        for (const auto* v : values)
-          if (int n = param_number(*v)) columns[n] = column;
-      }
-    }
-  }
-  for (const auto& [key, value] : node.items()) collect(value, columns, highest);
-}
-
-// A statement that only reads (SELECT, or WITH ... SELECT without data-modifying parts).
-bool is_query(const std::string& sql) {
-  json tree = parse_tree(sql);
-  if (!tree.contains("stmts") || tree["stmts"].size() != 1) return false;
-  const json& stmt = tree["stmts"][0]["stmt"];
-  std::string text = stmt.dump();
-  return stmt.contains("SelectStmt") && text.find("\"InsertStmt\"") == std::string::npos &&
-         text.find("\"UpdateStmt\"") == std::string::npos && text.find("\"DeleteStmt\"") == std::string::npos &&
-         text.find("\"lockingClause\"") == std::string::npos;
-}
 
 std::string encode(const std::string& text) {
   static const char* hex = "0123456789ABCDEF";
@@ -112,10 +48,12 @@ struct Rows {
 
 Rows rows_of(const pqxx::result& result) {
   Rows out;
-  for (pqxx::row::size_type c = 0; c < result.columns(); ++c) out.names.push_back(result.column_name(c));
+  for (pqxx::row::size_type c = 0; c < result.columns(); ++c)
+    out.names.push_back(result.column_name(c));
   for (const auto& r : result) {
     Row row;
-    for (const auto& f : r) row.push_back(f.is_null() ? std::nullopt : std::optional<std::string>(f.c_str()));
+    for (const auto& f : r)
+      row.push_back(f.is_null() ? std::nullopt : std::optional<std::string>(f.c_str()));
     out.rows.push_back(row);
   }
   std::sort(out.rows.begin(), out.rows.end());
@@ -139,7 +77,8 @@ std::vector<T> minus(const std::vector<T>& a, const std::vector<T>& b) {
 
 class Checker {
  public:
-  Checker(const plan::Plan& plan, const ContractOptions& options, pqxx::connection& conn, ContractReport& report)
+  Checker(const plan::Plan& plan, const ContractOptions& options, pqxx::connection& conn,
+          ContractReport& report)
       : plan_(plan), options_(options), conn_(conn), report_(report) {}
 
   void check(const plan::Dependency& d) {
@@ -148,10 +87,11 @@ class Checker {
     differences_ = 0;
     auto url = options_.service_urls.find(e.service);
     if (url == options_.service_urls.end())
-      return add("DS404", Severity::warning,
-                 "endpoint " + endpoint_ + " not checked: no --service-url " + e.service + "=URL given",
-                 d);
-    reads_only_ = is_query(e.replaces);
+      return add(
+          "DS404", Severity::warning,
+          "endpoint " + endpoint_ + " not checked: no --service-url " + e.service + "=URL given",
+          d);
+    reads_only_ = is_read_only_query(e.replaces);
     std::map<int, std::string> columns;
     int count = 0;
     std::vector<std::string> bound;
@@ -164,14 +104,15 @@ class Checker {
     }
     for (int n = 1; n <= count; ++n) {
       auto it = columns.find(n);
-      if (it == columns.end() ||
-          std::find(e.filter_columns.begin(), e.filter_columns.end(), it->second) == e.filter_columns.end())
+      if (it == columns.end() || std::find(e.filter_columns.begin(), e.filter_columns.end(),
+                                           it->second) == e.filter_columns.end())
         return add("DS404", Severity::warning,
-                   "endpoint " + endpoint_ + " not checked: $" + std::to_string(n) + " of `" + e.replaces +
-                       "` is not compared with one of its filter columns (" +
+                   "endpoint " + endpoint_ + " not checked: $" + std::to_string(n) + " of `" +
+                       e.replaces + "` is not compared with one of its filter columns (" +
                        plan::sql::join(e.filter_columns, ", ") + ")",
                    d);
-      if (std::find(bound.begin(), bound.end(), it->second) == bound.end()) bound.push_back(it->second);
+      if (std::find(bound.begin(), bound.end(), it->second) == bound.end())
+        bound.push_back(it->second);
     }
     std::sort(bound.begin(), bound.end());
     ++report_.endpoints_checked;
@@ -185,7 +126,8 @@ class Checker {
   }
 
  private:
-  std::vector<std::vector<std::string>> samples(const plan::ApiEndpoint& e, const std::vector<std::string>& bound) {
+  std::vector<std::vector<std::string>> samples(const plan::ApiEndpoint& e,
+                                                const std::vector<std::string>& bound) {
     if (bound.empty()) return {{}};
     std::vector<std::string> items, not_null;
     for (const auto& c : bound) {
@@ -194,22 +136,25 @@ class Checker {
     }
     // Spread over the table, yet the same sample every run.
     std::string sql = "SELECT DISTINCT " + plan::sql::join(items, ", ") + ", md5(concat_ws(',', " +
-                      plan::sql::join(items, ", ") + ")) AS spread FROM " + plan::sql::table(e.resource) +
-                      " t WHERE " + plan::sql::join(not_null, " AND ") + " ORDER BY spread LIMIT " +
+                      plan::sql::join(items, ", ") + ")) AS spread FROM " +
+                      plan::sql::table(e.resource) + " t WHERE " +
+                      plan::sql::join(not_null, " AND ") + " ORDER BY spread LIMIT " +
                       std::to_string(options_.samples);
     pqxx::read_transaction tx(conn_);
     std::vector<std::vector<std::string>> out;
     for (const auto& row : tx.exec(sql)) {
       std::vector<std::string> values;
-      for (size_t i = 0; i < bound.size(); ++i) values.push_back(row[static_cast<pqxx::row::size_type>(i)].c_str());
+      for (size_t i = 0; i < bound.size(); ++i)
+        values.push_back(row[static_cast<pqxx::row::size_type>(i)].c_str());
       out.push_back(values);
     }
     return out;
   }
 
   // Returns false when the endpoint cannot be called (already reported).
-  bool compare(const plan::Dependency& d, const plan::ApiEndpoint& e, const std::vector<std::string>& bound,
-               const std::map<int, std::string>& columns, int count, const std::vector<std::string>& sample) {
+  bool compare(const plan::Dependency& d, const plan::ApiEndpoint& e,
+               const std::vector<std::string>& bound, const std::map<int, std::string>& columns,
+               int count, const std::vector<std::string>& sample) {
     std::string with;
     std::string query;
     for (size_t i = 0; i < bound.size(); ++i) {
@@ -226,19 +171,22 @@ class Checker {
     json items = json::array();
     std::string cursor;
     for (int page = 0; page < kMaxPages; ++page) {
-      std::string path = "/queries/" + e.name + "?limit=1000" + query + (cursor.empty() ? "" : "&cursor=" + encode(cursor));
+      std::string path = "/queries/" + e.name + "?limit=1000" + query +
+                         (cursor.empty() ? "" : "&cursor=" + encode(cursor));
       ++report_.calls;
       auto res = client_->Get(path.c_str());
       if (!res || res->status != 200) {
         add("DS403", Severity::error,
             "endpoint " + endpoint_ + where + ": GET " + path + " failed: " +
-                (res ? "HTTP " + std::to_string(res->status) + " " + res->body : httplib::to_string(res.error())),
+                (res ? "HTTP " + std::to_string(res->status) + " " + res->body
+                     : httplib::to_string(res.error())),
             d);
         return false;
       }
       json body = json::parse(res->body, nullptr, false);
       if (body.is_discarded() || !body.contains("items") || !body["items"].is_array()) {
-        add("DS403", Severity::error, "endpoint " + endpoint_ + where + ": GET " + path + " did not answer a page", d);
+        add("DS403", Severity::error,
+            "endpoint " + endpoint_ + where + ": GET " + path + " did not answer a page", d);
         return false;
       }
       for (auto& item : body["items"]) items.push_back(item);
@@ -259,20 +207,23 @@ class Checker {
 
   // The endpoint returns exactly the rows of the table its filters select, with exactly
   // the plan's returned columns.
-  void compare_rows(const plan::Dependency& d, const plan::ApiEndpoint& e, const std::vector<std::string>& bound,
-                    const std::vector<std::string>& sample, const std::string& where, const json& items) {
+  void compare_rows(const plan::Dependency& d, const plan::ApiEndpoint& e,
+                    const std::vector<std::string>& bound, const std::vector<std::string>& sample,
+                    const std::string& where, const json& items) {
     codegen::ServiceApi api = codegen::describe_service(plan_, e.service);
     const codegen::Resource* r = api.find_resource(e.resource);
     std::vector<std::string> outputs, conditions;
-    for (const auto& c : e.returned_columns) outputs.push_back(output_expression(*r->field(c), "t"));
+    for (const auto& c : e.returned_columns)
+      outputs.push_back(output_expression(*r->field(c), "t"));
     std::vector<const char*> params;
     for (size_t i = 0; i < bound.size(); ++i) {
       conditions.push_back("t." + pg::quote_ident(bound[i]) + " = $" + std::to_string(i + 1));
       params.push_back(sample[i].c_str());
     }
-    std::string sql = "SELECT row_to_json(r)::text FROM (SELECT " + plan::sql::join(outputs, ", ") + " FROM " +
-                      plan::sql::table(e.resource) + " t" +
-                      (conditions.empty() ? "" : " WHERE " + plan::sql::join(conditions, " AND ")) + ") r";
+    std::string sql = "SELECT row_to_json(r)::text FROM (SELECT " + plan::sql::join(outputs, ", ") +
+                      " FROM " + plan::sql::table(e.resource) + " t" +
+                      (conditions.empty() ? "" : " WHERE " + plan::sql::join(conditions, " AND ")) +
+                      ") r";
     std::vector<std::string> expected, actual;
     {
       pqxx::read_transaction tx(conn_);
@@ -284,17 +235,20 @@ class Checker {
     std::sort(actual.begin(), actual.end());
     for (const auto& row : minus(expected, actual))
       add("DS401", Severity::error,
-          "endpoint " + endpoint_ + where + ": the table has row " + row + ", which the endpoint did not return", d);
+          "endpoint " + endpoint_ + where + ": the table has row " + row +
+              ", which the endpoint did not return",
+          d);
     for (const auto& row : minus(actual, expected))
       add("DS401", Severity::error,
-          "endpoint " + endpoint_ + where + ": the endpoint returned row " + row + ", which the table does not have",
+          "endpoint " + endpoint_ + where + ": the endpoint returned row " + row +
+              ", which the table does not have",
           d);
   }
 
   // The replaced statement gives the same result on the endpoint's rows as on the table.
   void compare_results(const plan::Dependency& d, const plan::ApiEndpoint& e,
-                       const std::vector<std::optional<std::string>>& params, const std::string& where,
-                       const json& items) {
+                       const std::vector<std::optional<std::string>>& params,
+                       const std::string& where, const json& items) {
     std::vector<const char*> values;
     for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
     Rows live;
@@ -306,25 +260,28 @@ class Checker {
     std::vector<std::string> columns;
     const catalog::Table* table = plan_.schema.find_table(e.resource);
     for (const auto& c : table->columns) {
-      bool returned = items.empty() ? std::find(e.returned_columns.begin(), e.returned_columns.end(), c.name) !=
-                                          e.returned_columns.end()
-                                    : items[0].is_object() && items[0].contains(c.name);
+      bool returned = items.empty()
+                          ? std::find(e.returned_columns.begin(), e.returned_columns.end(),
+                                      c.name) != e.returned_columns.end()
+                          : items[0].is_object() && items[0].contains(c.name);
       if (returned) columns.push_back(pg::quote_ident(c.name));
     }
     // Statements name the table unqualified (pg_temp comes first) or qualified.
     std::string statement = e.replaces;
     for (const std::string& qualified : {schema + "." + name, plan::sql::table(e.resource)}) {
-      for (size_t at = statement.find(qualified); at != std::string::npos; at = statement.find(qualified, at))
+      for (size_t at = statement.find(qualified); at != std::string::npos;
+           at = statement.find(qualified, at))
         statement.replace(at, qualified.size(), "pg_temp." + pg::quote_ident(name));
     }
     Rows api;
     std::string failure;
     try {
       pqxx::work tx(conn_);
-      tx.exec_params("CREATE TEMP TABLE " + pg::quote_ident(name) + " AS SELECT " +
-                         (columns.empty() ? std::string("1 AS no_column") : plan::sql::join(columns, ", ")) +
-                         " FROM json_populate_recordset(NULL::" + plan::sql::table(e.resource) + ", $1::json)",
-                     items.dump());
+      tx.exec_params(
+          "CREATE TEMP TABLE " + pg::quote_ident(name) + " AS SELECT " +
+              (columns.empty() ? std::string("1 AS no_column") : plan::sql::join(columns, ", ")) +
+              " FROM json_populate_recordset(NULL::" + plan::sql::table(e.resource) + ", $1::json)",
+          items.dump());
       api = rows_of(tx.exec_params(statement, pqxx::prepare::make_dynamic_params(values)));
       tx.abort();
     } catch (const pqxx::sql_error& error) {
@@ -339,17 +296,18 @@ class Checker {
                  d);
     for (const auto& row : minus(live.rows, api.rows))
       add("DS402", Severity::error,
-          "endpoint " + endpoint_ + where + ": `" + e.replaces + "` returns " + show(live.names, row) +
-              " on the table but not on the endpoint's rows",
+          "endpoint " + endpoint_ + where + ": `" + e.replaces + "` returns " +
+              show(live.names, row) + " on the table but not on the endpoint's rows",
           d);
     for (const auto& row : minus(api.rows, live.rows))
       add("DS402", Severity::error,
-          "endpoint " + endpoint_ + where + ": `" + e.replaces + "` returns " + show(api.names, row) +
-              " on the endpoint's rows but not on the table",
+          "endpoint " + endpoint_ + where + ": `" + e.replaces + "` returns " +
+              show(api.names, row) + " on the endpoint's rows but not on the table",
           d);
   }
 
-  void add(const std::string& code, Severity severity, const std::string& message, const plan::Dependency& d) {
+  void add(const std::string& code, Severity severity, const std::string& message,
+           const plan::Dependency& d) {
     if (severity == Severity::error && ++differences_ > kMaxDifferencesPerEndpoint) return;
     Diagnostic diagnostic;
     diagnostic.code = code;
@@ -375,24 +333,11 @@ class Checker {
 
 }  // namespace
 
-std::map<int, std::string> parameter_columns(const std::string& sql) {
-  std::map<int, std::string> columns;
-  int highest = 0;
-  collect(parse_tree(sql), columns, highest);
-  return columns;
-}
-
-int parameter_count(const std::string& sql) {
-  std::map<int, std::string> columns;
-  int highest = 0;
-  collect(parse_tree(sql), columns, highest);
-  return highest;
-}
-
 ContractReport check_contracts(const plan::Plan& plan, const ContractOptions& options) {
   for (const auto& [service, url] : options.service_urls)
     if (plan.find_service(service) == nullptr)
-      throw UsageError("--service-url names service '" + service + "', which the plan does not have");
+      throw UsageError("--service-url names service '" + service +
+                       "', which the plan does not have");
   auto conn = pg::connect(options.db_url, "--db");
   ContractReport report;
   Checker checker(plan, options, *conn, report);

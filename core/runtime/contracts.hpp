@@ -28,11 +28,4 @@ struct ContractReport {
 // checked (no --service-url, unbound parameters) are reported as DS404 warnings.
 ContractReport check_contracts(const plan::Plan& plan, const ContractOptions& options);
 
-// The column each $N of a statement is compared with ("col = $1", "col IN ($2, $3)"),
-// from the real PostgreSQL parser; parameters compared with no column are missing.
-// Throws UsageError when the statement does not parse.
-std::map<int, std::string> parameter_columns(const std::string& sql);
-// The highest $N of a statement (0 when none).
-int parameter_count(const std::string& sql);
-
 }  // namespace dbsplit::runtime

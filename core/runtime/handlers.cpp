@@ -128,15 +128,13 @@ std::vector<std::string> key_of(const Resource& r, const httplib::Request& req) 
 
 std::string describe_key(const Resource& r, const std::vector<std::string>& key) {
   std::string out;
-  for (size_t i = 0; i < r.key.size(); ++i)
-    out += (i ? " and " : "") + r.key[i] + " = " + key[i];
+  for (size_t i = 0; i < r.key.size(); ++i) out += (i ? " and " : "") + r.key[i] + " = " + key[i];
   return out;
 }
 
 json parse_body(const httplib::Request& req) {
   json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded())
-    throw BadInput("", "the request body is not valid JSON (UTF-8)");
+  if (body.is_discarded()) throw BadInput("", "the request body is not valid JSON (UTF-8)");
   if (!body.is_object()) throw BadInput("", "the request body must be a JSON object");
   return body;
 }
@@ -148,7 +146,8 @@ Values body_values(const Resource& r, const json& body) {
     if (f == nullptr) {
       std::string fields;
       for (const auto& each : r.fields) fields += (fields.empty() ? "" : ", ") + each.name;
-      throw BadInput(valid_text(name) ? name : "", "unknown field; fields of " + r.table + ": " + fields);
+      throw BadInput(valid_text(name) ? name : "",
+                     "unknown field; fields of " + r.table + ": " + fields);
     }
     if (f->read_only)
       throw BadInput(name, name + " is computed by the database and cannot be written");
@@ -204,7 +203,8 @@ void Handlers::list(const Resource& r, const std::vector<std::string>& columns,
         auto it = std::find_if(chosen.begin(), chosen.end(), [&](auto& c) { return c.field == f; });
         if (it == chosen.end()) it = chosen.insert(chosen.end(), Filter{f, {}});
         if (it->values.size() == kMaxValuesPerFilter)
-          throw BadInput(name, "at most " + std::to_string(kMaxValuesPerFilter) + " values per filter");
+          throw BadInput(name,
+                         "at most " + std::to_string(kMaxValuesPerFilter) + " values per filter");
         it->values.push_back(param_from_text(*f, value));
       } else {
         throw BadInput(valid_text(name) ? name : "",
@@ -219,7 +219,10 @@ void Handlers::list(const Resource& r, const std::vector<std::string>& columns,
     body += "],\"next_cursor\":";
     if (rows.size() > shown && !r.key.empty()) {
       std::vector<std::string> last;
-      for (size_t k = 0; k < r.key.size(); ++k) last.push_back(rows[static_cast<pqxx::result::size_type>(shown - 1)][static_cast<pqxx::row::size_type>(k + 1)].c_str());
+      for (size_t k = 0; k < r.key.size(); ++k)
+        last.push_back(rows[static_cast<pqxx::result::size_type>(shown - 1)]
+                           [static_cast<pqxx::row::size_type>(k + 1)]
+                               .c_str());
       body += json(encode_cursor(last)).dump();
     } else {
       body += "null";
@@ -233,7 +236,8 @@ void Handlers::create(const Resource& r, const httplib::Request& req, httplib::R
   guarded(res, pool_, &values, [&] {
     values = body_values(r, parse_body(req));
     for (const auto& f : r.fields) {
-      bool given = std::any_of(values.begin(), values.end(), [&](auto& v) { return v.first == &f; });
+      bool given =
+          std::any_of(values.begin(), values.end(), [&](auto& v) { return v.first == &f; });
       if (!given && !f.nullable && !f.has_default)
         throw BadInput(f.name, f.name + " is required (" + f.sql_type + " NOT NULL, no default)");
     }
@@ -293,7 +297,9 @@ void Handlers::install(httplib::Server& server) {
     if (r.key.empty()) continue;
     std::string item = base;
     for (size_t i = 0; i < r.key.size(); ++i) item += "/([^/]+)";
-    server.Get(item, [this, &r](const httplib::Request& req, httplib::Response& res) { get(r, req, res); });
+    server.Get(item, [this, &r](const httplib::Request& req, httplib::Response& res) {
+      get(r, req, res);
+    });
     server.Patch(item, [this, &r](const httplib::Request& req, httplib::Response& res) {
       update(r, req, res);
     });
@@ -303,9 +309,10 @@ void Handlers::install(httplib::Server& server) {
   }
   for (const auto& q : api_.queries) {
     const Resource* r = api_.find_resource(q.resource);
-    server.Get(regex_escape(q.path), [this, r, &q](const httplib::Request& req, httplib::Response& res) {
-      list(*r, q.columns, q.filters, req, res);
-    });
+    server.Get(regex_escape(q.path),
+               [this, r, &q](const httplib::Request& req, httplib::Response& res) {
+                 list(*r, q.columns, q.filters, req, res);
+               });
   }
 }
 

@@ -5,11 +5,10 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 namespace dbsplit::runtime {
 

@@ -1,5 +1,7 @@
 #include "core/runtime/server.hpp"
 
+#include <fmt/format.h>
+#include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -7,9 +9,6 @@
 #include <chrono>
 #include <ctime>
 #include <thread>
-
-#include <fmt/format.h>
-#include <httplib.h>
 
 #include "core/codegen/api_model.hpp"
 #include "core/codegen/ddl.hpp"
@@ -23,7 +22,8 @@ namespace dbsplit::runtime {
 namespace {
 
 // Checks the tables the API serves and the outbox exist, creating the outbox on request.
-void check_database(ConnectionPool& pool, const codegen::ServiceApi& api, const ServeOptions& options) {
+void check_database(ConnectionPool& pool, const codegen::ServiceApi& api,
+                    const ServeOptions& options) {
   try {
     auto lease = pool.acquire();
     pqxx::work tx(*lease);
@@ -35,18 +35,20 @@ void check_database(ConnectionPool& pool, const codegen::ServiceApi& api, const 
     }
     std::vector<std::string> missing;
     for (const auto& r : api.resources)
-      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", plan::sql::table(r.table))[0].as<bool>())
+      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", plan::sql::table(r.table))[0]
+              .as<bool>())
         missing.push_back(r.table);
     if (!missing.empty())
       throw RuntimeError("database " + pg::redact(options.db_url) + " lacks the table(s) " +
                          plan::sql::join(missing, ", ") + " that service " + api.service +
                          " serves; point --db at the database the plan was made from");
     if (tx.exec_params1("SELECT to_regclass($1) IS NULL", api.outbox_table())[0].as<bool>())
-      throw RuntimeError("the outbox table " + std::string(codegen::kOutboxSchema) + "." + api.service +
-                         " is missing in " + pg::redact(options.db_url) +
-                         "; add --create-outbox to create it (shared database), or create the service's "
-                         "own database with `psql -f DIR/" + api.service +
-                         "/schema.sql` (from `dbsplit generate`), which includes it");
+      throw RuntimeError(
+          "the outbox table " + std::string(codegen::kOutboxSchema) + "." + api.service +
+          " is missing in " + pg::redact(options.db_url) +
+          "; add --create-outbox to create it (shared database), or create the service's "
+          "own database with `psql -f DIR/" +
+          api.service + "/schema.sql` (from `dbsplit generate`), which includes it");
     tx.commit();
   } catch (const DatabaseUnavailable& e) {
     throw RuntimeError(std::string(e.what()) + "; check --db and that the database is running");
@@ -90,24 +92,27 @@ void serve(const plan::Plan& plan, const ServeOptions& options, const LogSink& l
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server.set_logger([&log](const httplib::Request& req, const httplib::Response& res) {
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_start).count();
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_start)
+            .count();
     log(fmt::format("{} {} {} {:.2f}ms", req.method, req.path, res.status, ms));
   });
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
-    std::string message = res.status == 413 ? "request body too large"
+    std::string message = res.status == 413   ? "request body too large"
                           : res.status == 404 ? "no such endpoint: " + req.method + " " + req.path
                                               : "bad request";
-    res.set_content(nlohmann::json({{"error", message}}).dump(-1, ' ', false,
-                                                              nlohmann::json::error_handler_t::replace),
+    res.set_content(nlohmann::json({{"error", message}})
+                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                     "application/json");
   });
   Handlers handlers(api, pool);
   handlers.install(server);
 
   if (!server.bind_to_port(options.host.c_str(), options.port))
-    throw RuntimeError(fmt::format("cannot listen on {}:{}; is the port in use? pick another with --listen",
-                                   options.host, options.port));
+    throw RuntimeError(
+        fmt::format("cannot listen on {}:{}; is the port in use? pick another with --listen",
+                    options.host, options.port));
   log(fmt::format("dbsplit serve: service {} on http://{}:{} ({} resources, {} queries, pool {})",
                   api.service, options.host, options.port, api.resources.size(), api.queries.size(),
                   options.pool_size));
@@ -118,7 +123,8 @@ void serve(const plan::Plan& plan, const ServeOptions& options, const LogSink& l
     while (!done) {
       int sig = sigtimedwait(&signals, nullptr, &tick);
       if (sig == SIGTERM || sig == SIGINT) {
-        log(fmt::format("dbsplit serve: {} received, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+        log(fmt::format("dbsplit serve: {} received, shutting down",
+                        sig == SIGTERM ? "SIGTERM" : "SIGINT"));
         server.stop();
         return;
       }

@@ -11,7 +11,8 @@ using codegen::Field;
 using codegen::Resource;
 using plan::sql::join;
 
-std::string json_of(const Resource& r, const std::vector<std::string>& columns, const std::string& source) {
+std::string json_of(const Resource& r, const std::vector<std::string>& columns,
+                    const std::string& source) {
   std::vector<std::string> items;
   for (const auto& c : columns) items.push_back(output_expression(*r.field(c), source));
   return "(SELECT row_to_json(r) FROM (SELECT " + join(items, ", ") + ") r)::text";
@@ -89,8 +90,9 @@ Statement select_page(const Resource& r, const std::vector<std::string>& columns
   return st;
 }
 
-Statement insert_row(const Resource& r, const std::string& service, const std::string& outbox,
-                     const std::vector<std::pair<const Field*, std::optional<std::string>>>& values) {
+Statement insert_row(
+    const Resource& r, const std::string& service, const std::string& outbox,
+    const std::vector<std::pair<const Field*, std::optional<std::string>>>& values) {
   Statement st;
   std::vector<std::string> columns, params;
   for (const auto& [field, value] : values) {
@@ -106,9 +108,10 @@ Statement insert_row(const Resource& r, const std::string& service, const std::s
   return st;
 }
 
-Statement update_row(const Resource& r, const std::string& service, const std::string& outbox,
-                     const std::vector<std::string>& key,
-                     const std::vector<std::pair<const Field*, std::optional<std::string>>>& values) {
+Statement update_row(
+    const Resource& r, const std::string& service, const std::string& outbox,
+    const std::vector<std::string>& key,
+    const std::vector<std::pair<const Field*, std::optional<std::string>>>& values) {
   Statement st;
   std::vector<std::string> sets;
   for (const auto& [field, value] : values)

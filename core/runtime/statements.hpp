@@ -34,12 +34,13 @@ Statement select_page(const codegen::Resource& r, const std::vector<std::string>
                       int limit);
 
 // INSERT/UPDATE/DELETE with its outbox event in the same statement; returns the row.
-Statement insert_row(const codegen::Resource& r, const std::string& service,
-                     const std::string& outbox,
-                     const std::vector<std::pair<const codegen::Field*, std::optional<std::string>>>& values);
-Statement update_row(const codegen::Resource& r, const std::string& service,
-                     const std::string& outbox, const std::vector<std::string>& key,
-                     const std::vector<std::pair<const codegen::Field*, std::optional<std::string>>>& values);
+Statement insert_row(
+    const codegen::Resource& r, const std::string& service, const std::string& outbox,
+    const std::vector<std::pair<const codegen::Field*, std::optional<std::string>>>& values);
+Statement update_row(
+    const codegen::Resource& r, const std::string& service, const std::string& outbox,
+    const std::vector<std::string>& key,
+    const std::vector<std::pair<const codegen::Field*, std::optional<std::string>>>& values);
 Statement delete_row(const codegen::Resource& r, const std::string& service,
                      const std::string& outbox, const std::vector<std::string>& key);
 

@@ -16,7 +16,8 @@ using codegen::ValueKind;
 
 std::pair<int64_t, int64_t> integer_range(ValueKind kind) {
   if (kind == ValueKind::int16) return {-32768, 32767};
-  if (kind == ValueKind::int32) return {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()};
+  if (kind == ValueKind::int32)
+    return {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()};
   return {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
 }
 
@@ -24,9 +25,7 @@ bool is_integer_kind(ValueKind kind) {
   return kind == ValueKind::int16 || kind == ValueKind::int32 || kind == ValueKind::int64;
 }
 
-std::string type_phrase(const Field& f) {
-  return f.name + " is " + f.sql_type;
-}
+std::string type_phrase(const Field& f) { return f.name + " is " + f.sql_type; }
 
 std::string check_integer_text(const Field& f, ValueKind kind, const std::string& text) {
   static const std::regex kInteger("^[+-]?[0-9]{1,40}$");
@@ -43,7 +42,8 @@ std::string check_integer_text(const Field& f, ValueKind kind, const std::string
 std::string check_numeric_text(const Field& f, const std::string& text) {
   static const std::regex kNumeric("^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$");
   if (f.sql_type == "money" || text == "NaN" || std::regex_match(text, kNumeric)) return text;
-  throw BadInput(f.name, type_phrase(f) + ": expected a decimal number as a string, got '" + text + "'");
+  throw BadInput(f.name,
+                 type_phrase(f) + ": expected a decimal number as a string, got '" + text + "'");
 }
 
 std::string check_scalar_text(const Field& f, ValueKind kind, const std::string& text) {
@@ -134,22 +134,26 @@ std::optional<std::string> param_from_json(const Field& f, const nlohmann::json&
   }
   if (is_integer_kind(kind)) {
     if (!v.is_number_integer())
-      throw BadInput(f.name, type_phrase(f) + ": expected a JSON integer, got " + std::string(v.type_name()));
+      throw BadInput(
+          f.name, type_phrase(f) + ": expected a JSON integer, got " + std::string(v.type_name()));
     return check_integer_text(f, kind, v.dump());
   }
   if (kind == ValueKind::boolean) {
     if (!v.is_boolean())
-      throw BadInput(f.name, type_phrase(f) + ": expected true or false, got " + std::string(v.type_name()));
+      throw BadInput(
+          f.name, type_phrase(f) + ": expected true or false, got " + std::string(v.type_name()));
     return v.dump();
   }
   if (kind == ValueKind::floating) {
     if (!v.is_number())
-      throw BadInput(f.name, type_phrase(f) + ": expected a number, got " + std::string(v.type_name()));
+      throw BadInput(f.name,
+                     type_phrase(f) + ": expected a number, got " + std::string(v.type_name()));
     return v.dump();
   }
   if (kind == ValueKind::numeric && v.is_number_integer()) return v.dump();
   if (!v.is_string())
-    throw BadInput(f.name, type_phrase(f) + ": expected a string, got " + std::string(v.type_name()));
+    throw BadInput(f.name,
+                   type_phrase(f) + ": expected a string, got " + std::string(v.type_name()));
   return check_scalar_text(f, kind, v.get<std::string>());
 }
 
@@ -167,7 +171,8 @@ std::string param_expression(const Field& f, int n) {
   std::string p = "$" + std::to_string(n);
   if (f.kind == ValueKind::json) return p + "::" + f.sql_type;
   if (f.kind == ValueKind::array)
-    return "(SELECT array_agg(e) FROM jsonb_array_elements_text(" + p + "::jsonb) e)::" + f.sql_type;
+    return "(SELECT array_agg(e) FROM jsonb_array_elements_text(" + p +
+           "::jsonb) e)::" + f.sql_type;
   return p;
 }
 

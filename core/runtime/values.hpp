@@ -22,7 +22,8 @@ class BadInput : public std::runtime_error {
 };
 
 // The text parameter for a JSON value of a field; nullopt for SQL NULL. Throws BadInput.
-std::optional<std::string> param_from_json(const codegen::Field& field, const nlohmann::json& value);
+std::optional<std::string> param_from_json(const codegen::Field& field,
+                                           const nlohmann::json& value);
 // The text parameter for a query-string or path value of a field. Throws BadInput.
 std::string param_from_text(const codegen::Field& field, const std::string& text);
 

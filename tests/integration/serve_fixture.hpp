@@ -3,14 +3,14 @@
 // tests: the services of sample-monolith/README.md, made with plan::build_plan from an
 // analysis written by hand (ownership as the README documents it) plus the rare
 // cross-service reads the plan replaces with API composition.
+#include <httplib.h>
+
 #include <chrono>
 #include <map>
+#include <pqxx/pqxx>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
-#include <pqxx/pqxx>
 
 #include "core/catalog/introspect.hpp"
 #include "core/plan/builder.hpp"
@@ -52,7 +52,8 @@ inline analysis::Dependency api_read(std::string consumer, std::string owner, st
 // Loads the sample at scale 1 into a fresh database; returns its URL.
 inline std::string load_sample_database() {
   std::string url = fresh_database("shop");
-  auto loaded = run_process({"bash", source_dir() + "/sample-monolith/load.sh", url, "--scale", "1"});
+  auto loaded =
+      run_process({"bash", source_dir() + "/sample-monolith/load.sh", url, "--scale", "1"});
   if (loaded.exit_code != 0) throw std::runtime_error("load.sh failed: " + loaded.output);
   return url;
 }
@@ -72,8 +73,9 @@ inline plan::Plan sample_plan(const std::string& url) {
   a.matrix.push_back({"accounts", "public.orders", 25, 0, 0});
   a.matrix.push_back({"billing", "public.users", 30, 0, 0});
   a.dependencies = {
-      api_read("accounts", "orders", "public.orders", {"status", "user_id"}, {"status", "user_id"},
-               "SELECT count(*) AS open_orders FROM orders WHERE user_id = $1 AND status IN ($2, $3)"),
+      api_read(
+          "accounts", "orders", "public.orders", {"status", "user_id"}, {"status", "user_id"},
+          "SELECT count(*) AS open_orders FROM orders WHERE user_id = $1 AND status IN ($2, $3)"),
       api_read("billing", "accounts", "public.users", {"email", "name"}, {"id"},
                "SELECT name, email FROM users WHERE id = $1")};
   a.total_calls = 1000;
@@ -103,7 +105,8 @@ namespace dbsplit::test {
 class ServeProcess {
  public:
   ServeProcess(const std::vector<std::string>& args, const std::string& log_path) : log_(log_path) {
-    std::vector<std::string> argv = {std::getenv("DBSPLIT_BIN") ? std::getenv("DBSPLIT_BIN") : "dbsplit"};
+    std::vector<std::string> argv = {std::getenv("DBSPLIT_BIN") ? std::getenv("DBSPLIT_BIN")
+                                                                : "dbsplit"};
     argv.insert(argv.end(), args.begin(), args.end());
     pid_ = fork();
     if (pid_ == 0) {

@@ -54,9 +54,11 @@ struct Served {
          const std::string& log, std::vector<std::string> extra = {"--create-outbox"})
       : port(pg::free_port()), process(args(plan_path, service, url, port, extra), log) {}
   static std::vector<std::string> args(const std::string& plan_path, const std::string& service,
-                                       const std::string& url, int port, std::vector<std::string> extra) {
-    std::vector<std::string> a = {"serve", plan_path, "--service", service, "--db", url,
-                                  "--listen", "127.0.0.1:" + std::to_string(port)};
+                                       const std::string& url, int port,
+                                       std::vector<std::string> extra) {
+    std::vector<std::string> a = {
+        "serve", plan_path, "--service", service,
+        "--db",  url,       "--listen",  "127.0.0.1:" + std::to_string(port)};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -81,18 +83,23 @@ TEST_CASE("generate writes each service's OpenAPI, client and DDL, byte-identica
   CHECK(orders.find("\"/orders/{id}\"") != std::string::npos);
   CHECK(orders.find("\"/order_items/{order_id}/{line_no}\"") != std::string::npos);
   CHECK(orders.find("\"/queries/get_order_by_status_and_user_id\"") != std::string::npos);
-  CHECK(read_file_or_empty(s.dir + "/gen1/accounts/openapi.json").find("\"operationId\": \"get_user_by_id\"") !=
-        std::string::npos);
+  CHECK(read_file_or_empty(s.dir + "/gen1/accounts/openapi.json")
+            .find("\"operationId\": \"get_user_by_id\"") != std::string::npos);
 
   SECTION("a real OpenAPI validator accepts every document") {
     std::string validator = test::source_dir() + "/.tools/node_modules/.bin/swagger-cli";
-    if (!fs::exists(validator)) run_process({"bash", test::source_dir() + "/scripts/install-test-tools.sh"});
+    if (!fs::exists(validator))
+      run_process({"bash", test::source_dir() + "/scripts/install-test-tools.sh"});
     if (!fs::exists(validator)) {
-      WARN("npm is absent: OpenAPI validation skipped (scripts/install-test-tools.sh installs swagger-cli)");
+      WARN(
+          "npm is absent: OpenAPI validation skipped (scripts/install-test-tools.sh installs "
+          "swagger-cli)");
       return;
     }
-    for (const auto& service : {"accounts", "billing", "catalog", "inventory", "orders", "shipping"}) {
-      auto result = run_process({validator, "validate", s.dir + "/gen1/" + service + "/openapi.json"});
+    for (const auto& service :
+         {"accounts", "billing", "catalog", "inventory", "orders", "shipping"}) {
+      auto result =
+          run_process({validator, "validate", s.dir + "/gen1/" + service + "/openapi.json"});
       INFO(result.output);
       CHECK(result.exit_code == 0);
       CHECK(result.output.find("is valid") != std::string::npos);
@@ -100,7 +107,8 @@ TEST_CASE("generate writes each service's OpenAPI, client and DDL, byte-identica
   }
 
   SECTION("each schema.sql builds the service's own database with its outbox") {
-    for (const auto& service : {"accounts", "billing", "catalog", "inventory", "orders", "shipping"}) {
+    for (const auto& service :
+         {"accounts", "billing", "catalog", "inventory", "orders", "shipping"}) {
       std::string own = test::fresh_database(std::string("own_") + service);
       auto loaded = run_process({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f",
                                  s.dir + "/gen1/" + service + "/schema.sql", own});
@@ -108,7 +116,8 @@ TEST_CASE("generate writes each service's OpenAPI, client and DDL, byte-identica
       REQUIRE(loaded.exit_code == 0);
       long long tables = scalar(own, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'");
       CHECK(tables == static_cast<long long>(test::sample_services().at(service).size()));
-      CHECK(scalar(own, std::string("SELECT count(*) FROM pg_tables WHERE schemaname = 'dbsplit_outbox' AND tablename = '") +
+      CHECK(scalar(own, std::string("SELECT count(*) FROM pg_tables WHERE schemaname = "
+                                    "'dbsplit_outbox' AND tablename = '") +
                             service + "'") == 1);
     }
   }
@@ -117,10 +126,11 @@ TEST_CASE("generate writes each service's OpenAPI, client and DDL, byte-identica
 TEST_CASE("serve refuses to start without the outbox table and names the fix") {
   auto& s = sample();
   test::exec_sql(s.url, "DROP TABLE IF EXISTS dbsplit_outbox.shipping");
-  auto result = run_process({bin(), "serve", s.plan_path, "--service", "shipping", "--db", s.url, "--listen",
-                             "127.0.0.1:" + std::to_string(pg::free_port())});
+  auto result = run_process({bin(), "serve", s.plan_path, "--service", "shipping", "--db", s.url,
+                             "--listen", "127.0.0.1:" + std::to_string(pg::free_port())});
   CHECK(result.exit_code == 1);
-  CHECK(result.output.find("the outbox table dbsplit_outbox.shipping is missing") != std::string::npos);
+  CHECK(result.output.find("the outbox table dbsplit_outbox.shipping is missing") !=
+        std::string::npos);
   CHECK(result.output.find("add --create-outbox") != std::string::npos);
 }
 
@@ -129,9 +139,10 @@ TEST_CASE("the generated client drives the orders service; every write leaves it
   std::string gen = s.dir + "/client-gen";
   codegen::generate(s.plan, {gen, "orders"});
   std::string exe = s.dir + "/orders_client";
-  auto compiled = run_process({"c++", "-std=c++17", "-Wall", "-Wextra", "-Werror", "-I", gen + "/orders",
-                               test::source_dir() + "/tests/integration/serve_client/orders_main.cpp",
-                               gen + "/orders/client.cpp", "-o", exe, "-lcpp-httplib", "-pthread"});
+  auto compiled =
+      run_process({"c++", "-std=c++17", "-Wall", "-Wextra", "-Werror", "-I", gen + "/orders",
+                   test::source_dir() + "/tests/integration/serve_client/orders_main.cpp",
+                   gen + "/orders/client.cpp", "-o", exe, "-lcpp-httplib", "-pthread"});
   INFO(compiled.output);
   REQUIRE(compiled.exit_code == 0);
 
@@ -157,13 +168,14 @@ TEST_CASE("the generated client drives the orders service; every write leaves it
       "FROM dbsplit_outbox.orders WHERE id > $1 ORDER BY id",
       last_event);
   std::vector<std::string> seen;
-  for (const auto& e : events) seen.push_back(e[0].as<std::string>() + " " + e[2].as<std::string>());
+  for (const auto& e : events)
+    seen.push_back(e[0].as<std::string>() + " " + e[2].as<std::string>());
   std::string item_id = "[" + id + ", 1]";
-  CHECK(seen == std::vector<std::string>{"orders.orders.inserted " + id, "orders.orders.updated " + id,
-                                         "orders.order_items.inserted " + item_id,
-                                         "orders.order_items.updated " + item_id,
-                                         "orders.order_items.deleted " + item_id,
-                                         "orders.orders.deleted " + id});
+  CHECK(seen == std::vector<std::string>{
+                    "orders.orders.inserted " + id, "orders.orders.updated " + id,
+                    "orders.order_items.inserted " + item_id,
+                    "orders.order_items.updated " + item_id,
+                    "orders.order_items.deleted " + item_id, "orders.orders.deleted " + id});
   CHECK(events[1][3].as<std::string>() == "paid");
   CHECK(events[3][4].as<std::string>() == "5");
   CHECK(served.process.log().find("POST /orders 201 ") != std::string::npos);
@@ -178,10 +190,16 @@ TEST_CASE("bad input, injection and oversized bodies get a 4xx and nothing more;
   long long users = scalar(s.url, "SELECT count(*) FROM users");
   codegen::ServiceApi api = codegen::describe_service(s.plan, "accounts");
 
-  const std::vector<std::string> payloads = {
-      "1' OR '1'='1", "1; DROP TABLE users; --", "' UNION SELECT email, name FROM users --",
-      "1) OR (1=1", std::string("\xff\xfe\xfd", 3), std::string("a\0b", 3), "9223372036854775808",
-      "-1e999", "{\"$ne\": null}", std::string(5000, 'x')};
+  const std::vector<std::string> payloads = {"1' OR '1'='1",
+                                             "1; DROP TABLE users; --",
+                                             "' UNION SELECT email, name FROM users --",
+                                             "1) OR (1=1",
+                                             std::string("\xff\xfe\xfd", 3),
+                                             std::string("a\0b", 3),
+                                             "9223372036854775808",
+                                             "-1e999",
+                                             "{\"$ne\": null}",
+                                             std::string(5000, 'x')};
   int requests = 0;
   auto expect_refused = [&](const httplib::Result& res, const std::string& what) {
     ++requests;
@@ -213,7 +231,8 @@ TEST_CASE("bad input, injection and oversized bodies get a 4xx and nothing more;
     parameters.insert(parameters.end(), {"limit", "cursor", "no_such_parameter"});
     for (const auto& p : payloads) {
       for (const auto& name : parameters)
-        expect_refused(client.Get((r.path + "?" + name + "=" + encode(p)).c_str()), r.path + " ?" + name);
+        expect_refused(client.Get((r.path + "?" + name + "=" + encode(p)).c_str()),
+                       r.path + " ?" + name);
       if (!r.key.empty()) {
         std::string item = r.path + "/" + encode(p);
         expect_refused(client.Get(item.c_str()), "GET " + item);
@@ -223,12 +242,15 @@ TEST_CASE("bad input, injection and oversized bodies get a 4xx and nothing more;
       for (const auto& f : r.fields) {
         // One field alone never makes a row of these tables: each POST is refused.
         std::string raw = "{\"" + f.name + "\": \"" + p + "\"}";
-        expect_refused(client.Post(r.path.c_str(), raw, "application/json"), "POST " + r.path + " " + f.name);
-        expect_refused(client.Post(r.path.c_str(), "{\"" + f.name + "\": [" + p + "]}", "application/json"),
-                       "POST " + r.path + " array " + f.name);
+        expect_refused(client.Post(r.path.c_str(), raw, "application/json"),
+                       "POST " + r.path + " " + f.name);
+        expect_refused(
+            client.Post(r.path.c_str(), "{\"" + f.name + "\": [" + p + "]}", "application/json"),
+            "POST " + r.path + " array " + f.name);
       }
     }
-    expect_refused(client.Post(r.path.c_str(), "{\"unknown_field\": 1}", "application/json"), "unknown field");
+    expect_refused(client.Post(r.path.c_str(), "{\"unknown_field\": 1}", "application/json"),
+                   "unknown field");
     expect_refused(client.Post(r.path.c_str(), "not json", "application/json"), "not json");
     auto big = client.Post(r.path.c_str(), std::string(2 << 20, ' '), "application/json");
     REQUIRE(big);
@@ -254,7 +276,8 @@ TEST_CASE("serve answers 503 while its database is down and recovers when it is 
   pg::LocalInstanceOptions options;
   auto instance = pg::LocalInstance::create_and_start(options);
   std::string url = instance.url("postgres");
-  auto loaded = run_process({"bash", test::source_dir() + "/sample-monolith/load.sh", url, "--scale", "1"});
+  auto loaded =
+      run_process({"bash", test::source_dir() + "/sample-monolith/load.sh", url, "--scale", "1"});
   REQUIRE(loaded.exit_code == 0);
   std::string dir = sample().dir;
   plan::write_plan_file(test::sample_plan(url), dir + "/down-plan.json");
@@ -268,20 +291,23 @@ TEST_CASE("serve answers 503 while its database is down and recovers when it is 
   auto down = client.Get("/products/1");
   REQUIRE(down);
   CHECK(down->status == 503);
-  CHECK(nlohmann::json::parse(down->body)["error"].get<std::string>().rfind("database unavailable", 0) == 0);
+  CHECK(nlohmann::json::parse(down->body)["error"].get<std::string>().rfind("database unavailable",
+                                                                            0) == 0);
   CHECK(client.Get("/ready")->status == 503);
   CHECK(client.Get("/health")->status == 200);
 
   auto again = pg::LocalInstance::open(instance.dir());
   int status = 0;
-  for (int attempt = 0; attempt < 5 && status != 200; ++attempt) status = client.Get("/products/1")->status;
+  for (int attempt = 0; attempt < 5 && status != 200; ++attempt)
+    status = client.Get("/products/1")->status;
   CHECK(status == 200);
   CHECK(served.process.stop() == 0);
   CHECK(served.process.log().find("SIGTERM received, shutting down") != std::string::npos);
   again.destroy();
 }
 
-TEST_CASE("verify contracts finds no difference on the sample and the exact row of a broken endpoint") {
+TEST_CASE(
+    "verify contracts finds no difference on the sample and the exact row of a broken endpoint") {
   auto& s = sample();
   Served orders(s.plan_path, "orders", s.url, s.dir + "/c-orders.log");
   Served accounts(s.plan_path, "accounts", s.url, s.dir + "/c-accounts.log");
@@ -294,7 +320,8 @@ TEST_CASE("verify contracts finds no difference on the sample and the exact row 
   auto clean = run_process(argv);
   INFO(clean.output);
   CHECK(clean.exit_code == 0);
-  CHECK(clean.output.find("Contracts: 2 endpoints checked with 40 calls; 0 differences, 0 warnings") !=
+  CHECK(clean.output.find(
+            "Contracts: 2 endpoints checked with 40 calls; 0 differences, 0 warnings") !=
         std::string::npos);
 
   // The accounts service now serves a plan whose endpoint forgot the email column.
@@ -311,10 +338,38 @@ TEST_CASE("verify contracts finds no difference on the sample and the exact row 
   CHECK(differs.exit_code == 3);
   CHECK(differs.output.find(
             "DS401 error: endpoint accounts.get_user_by_id with id=363: the table has row "
-            "{\"email\":\"user363@example.com\",\"name\":\"Dev Mulder\"}, which the endpoint did not return") !=
-        std::string::npos);
-  CHECK(differs.output.find("DS402 error: endpoint accounts.get_user_by_id with id=363: the replaced statement "
-                            "`SELECT name, email FROM users WHERE id = $1` fails on the endpoint's rows: "
-                            "column \"email\" does not exist") != std::string::npos);
+            "{\"email\":\"user363@example.com\",\"name\":\"Dev Mulder\"}, which the endpoint did "
+            "not return") != std::string::npos);
+  CHECK(differs.output.find(
+            "DS402 error: endpoint accounts.get_user_by_id with id=363: the replaced statement "
+            "`SELECT name, email FROM users WHERE id = $1` fails on the endpoint's rows: "
+            "column \"email\" does not exist") != std::string::npos);
   CHECK(differs.output.find("orders.get_order_by_status_and_user_id") == std::string::npos);
+}
+
+TEST_CASE("the committed sample plan: every service serves, and its contracts hold") {
+  auto& s = sample();
+  std::string committed = test::source_dir() + "/plans/sample-monolith/plan.json";
+  std::vector<std::unique_ptr<Served>> services;
+  std::vector<std::string> argv = {bin(), "verify", "contracts", committed, "--db", s.url};
+  for (const auto& service :
+       {"accounts", "billing", "catalog", "inventory", "orders", "shipping"}) {
+    services.push_back(
+        std::make_unique<Served>(committed, service, s.url, s.dir + "/p-" + service + ".log"));
+    REQUIRE(test::wait_for_health(services.back()->port));
+    argv.insert(argv.end(),
+                {"--service-url", std::string(service) + "=" + services.back()->base()});
+  }
+  httplib::Client stock("127.0.0.1", services[3]->port);
+  auto row = stock.Get("/stock/1/1");
+  REQUIRE(row);
+  CHECK(row->status == 200);
+  CHECK(nlohmann::json::parse(row->body)["product_id"] == 1);
+
+  auto result = run_process(argv);
+  INFO(result.output);
+  CHECK(result.exit_code == 0);
+  CHECK(result.output.find("Contracts: 2 endpoints checked with ") != std::string::npos);
+  CHECK(result.output.find("; 0 differences, 0 warnings") != std::string::npos);
+  for (auto& served : services) CHECK(served->process.stop() == 0);
 }

@@ -37,11 +37,13 @@ TEST_CASE("OpenAPI: paths, int64 ids, numeric as string, query columns only") {
   CHECK(doc["openapi"] == "3.0.3");
   CHECK(doc["paths"].contains("/users/{id}"));
   CHECK(doc["components"]["schemas"]["User"]["properties"]["id"]["format"] == "int64");
-  CHECK(doc["components"]["schemas"]["GetUserByIdRow"]["required"] == nlohmann::ordered_json({"email", "name"}));
+  CHECK(doc["components"]["schemas"]["GetUserByIdRow"]["required"] ==
+        nlohmann::ordered_json({"email", "name"}));
   CHECK(doc["paths"]["/users"]["post"]["responses"].contains("409"));
   auto orders = codegen::openapi_document(codegen::describe_service(plan, "orders"), "shop");
   auto total = orders["components"]["schemas"]["Order"]["properties"]["total"];
-  CHECK(total == nlohmann::ordered_json({{"type", "string"}, {"format", "decimal"}, {"nullable", true}}));
+  CHECK(total ==
+        nlohmann::ordered_json({{"type", "string"}, {"format", "decimal"}, {"nullable", true}}));
 }
 
 TEST_CASE("client: typed members, optional for nullable, one method per endpoint") {
@@ -52,10 +54,12 @@ TEST_CASE("client: typed members, optional for nullable, one method per endpoint
   CHECK(header.find("  int64_t id = 0;  // bigint\n") != std::string::npos);
   CHECK(header.find("  std::optional<std::string> name;  // text\n") != std::string::npos);
   CHECK(header.find("  Page<GetUserByIdRow> get_user_by_id(") != std::string::npos);
-  CHECK(header.find("  User update_user(const int64_t& id, const UserFields& fields);") != std::string::npos);
+  CHECK(header.find("  User update_user(const int64_t& id, const UserFields& fields);") !=
+        std::string::npos);
 }
 
-TEST_CASE("schema.sql: referenced tables first, own foreign keys only, outbox last; same bytes twice") {
+TEST_CASE(
+    "schema.sql: referenced tables first, own foreign keys only, outbox last; same bytes twice") {
   plan::Plan plan = plan::build_plan(test::shop_analysis());
   std::string ddl = codegen::service_ddl(plan, "orders");
   CHECK(ddl.find("CREATE TABLE public.orders (") < ddl.find("CREATE TABLE public.order_items ("));

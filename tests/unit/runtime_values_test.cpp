@@ -2,17 +2,18 @@
 // value names its field, valid values pass unchanged, cursors round-trip.
 #include <catch2/catch.hpp>
 
-#include "core/runtime/contracts.hpp"
+#include "core/runtime/statement_params.hpp"
 #include "core/runtime/values.hpp"
 #include "core/util/error.hpp"
 
 using namespace dbsplit;
-using runtime::BadInput;
 using nlohmann::json;
+using runtime::BadInput;
 
 namespace {
 
-codegen::Field field(std::string name, codegen::ValueKind kind, std::string sql_type, bool nullable = false) {
+codegen::Field field(std::string name, codegen::ValueKind kind, std::string sql_type,
+                     bool nullable = false) {
   codegen::Field f;
   f.name = std::move(name);
   f.kind = kind;
@@ -39,21 +40,25 @@ TEST_CASE("JSON values become exact text parameters or a 400 naming the field") 
   CHECK(rejection(id, json("7")) == "id: id is bigint: expected a JSON integer, got string");
   CHECK(rejection(id, json(1.5)) == "id: id is bigint: expected a JSON integer, got number");
   CHECK(rejection(id, json(nullptr)) == "id: id may not be null");
-  CHECK(rejection(id, json::parse("18446744073709551615")) == "id: id is bigint: 18446744073709551615 is out of range");
+  CHECK(rejection(id, json::parse("18446744073709551615")) ==
+        "id: id is bigint: 18446744073709551615 is out of range");
 
   auto small = field("qty", codegen::ValueKind::int32, "integer");
   CHECK(rejection(small, json(2147483648LL)) == "qty: qty is integer: 2147483648 is out of range");
 
   auto price = field("price", codegen::ValueKind::numeric, "numeric(12,2)", true);
-  CHECK(*runtime::param_from_json(price, json("12345678901234567890.25")) == "12345678901234567890.25");
+  CHECK(*runtime::param_from_json(price, json("12345678901234567890.25")) ==
+        "12345678901234567890.25");
   CHECK(runtime::param_from_json(price, json(nullptr)) == std::nullopt);
   CHECK(rejection(price, json("1; DROP TABLE x")) ==
-        "price: price is numeric(12,2): expected a decimal number as a string, got '1; DROP TABLE x'");
+        "price: price is numeric(12,2): expected a decimal number as a string, got '1; DROP TABLE "
+        "x'");
 
   auto status = field("status", codegen::ValueKind::enumeration, "order_status");
   status.labels = {"pending", "paid"};
   CHECK(*runtime::param_from_json(status, json("paid")) == "paid");
-  CHECK(rejection(status, json("lost")) == "status: status is order_status: 'lost' is not one of its values");
+  CHECK(rejection(status, json("lost")) ==
+        "status: status is order_status: 'lost' is not one of its values");
 
   auto name = field("name", codegen::ValueKind::text, "text");
   CHECK(*runtime::param_from_json(name, json("x' OR '1'='1")) == "x' OR '1'='1");
@@ -65,7 +70,8 @@ TEST_CASE("JSON values become exact text parameters or a 400 naming the field") 
 TEST_CASE("query-string values are checked like JSON values") {
   auto id = field("id", codegen::ValueKind::int64, "bigint");
   CHECK(runtime::param_from_text(id, "42") == "42");
-  CHECK_THROWS_WITH(runtime::param_from_text(id, "1 OR 1=1"), "id is bigint: expected an integer, got '1 OR 1=1'");
+  CHECK_THROWS_WITH(runtime::param_from_text(id, "1 OR 1=1"),
+                    "id is bigint: expected an integer, got '1 OR 1=1'");
   auto flag = field("active", codegen::ValueKind::boolean, "boolean");
   CHECK(runtime::param_from_text(flag, "true") == "true");
   CHECK_THROWS_AS(runtime::param_from_text(flag, "yes"), BadInput);
@@ -100,4 +106,7 @@ TEST_CASE("the contract check maps each $N of a statement to the column it is co
   CHECK(runtime::parameter_columns("SELECT * FROM t WHERE $2::bigint = t.id LIMIT $1") ==
         std::map<int, std::string>{{2, "id"}});
   CHECK_THROWS_AS(runtime::parameter_columns("SELEC 1"), UsageError);
+  CHECK(runtime::is_read_only_query("WITH x AS (SELECT 1) SELECT * FROM x"));
+  CHECK_FALSE(runtime::is_read_only_query("UPDATE orders SET status = $1 WHERE id = $2"));
+  CHECK_FALSE(runtime::is_read_only_query("SELECT * FROM stock WHERE product_id = $1 FOR UPDATE"));
 }

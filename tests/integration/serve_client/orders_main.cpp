@@ -7,12 +7,12 @@
 
 using namespace orders_api;
 
-#define CHECK(cond)                                              \
-  do {                                                           \
-    if (!(cond)) {                                               \
+#define CHECK(cond)                                                 \
+  do {                                                              \
+    if (!(cond)) {                                                  \
       std::cout << "FAILED: " #cond " (line " << __LINE__ << ")\n"; \
-      return 1;                                                  \
-    }                                                            \
+      return 1;                                                     \
+    }                                                               \
   } while (0)
 
 int main(int argc, char** argv) {
