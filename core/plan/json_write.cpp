@@ -147,55 +147,10 @@ ojson step_json(const Step& step) {
 
 }  // namespace
 
-const char* pattern_name(analysis::Pattern pattern) {
-  using analysis::Pattern;
-  switch (pattern) {
-    case Pattern::api_composition:
-      return "api_composition";
-    case Pattern::event_replication:
-      return "event_replication";
-    case Pattern::cqrs_read_model:
-      return "cqrs_read_model";
-    case Pattern::analytics_database:
-      return "analytics_database";
-    case Pattern::owner_api_write:
-      return "owner_api_write";
-    case Pattern::saga:
-      return "saga";
-    case Pattern::orphan_check:
-      return "orphan_check";
-    case Pattern::move_to_owner:
-      return "move_to_owner";
-    case Pattern::per_service_object:
-      return "per_service_object";
-  }
-  return "api_composition";
-}
+// The plan file spells patterns and kinds exactly as the analysis JSON does.
+const char* pattern_name(analysis::Pattern pattern) { return analysis::to_string(pattern); }
 
-const char* kind_name(analysis::DependencyKind kind) {
-  using analysis::DependencyKind;
-  switch (kind) {
-    case DependencyKind::read:
-      return "read";
-    case DependencyKind::write:
-      return "write";
-    case DependencyKind::join:
-      return "join";
-    case DependencyKind::transaction:
-      return "transaction";
-    case DependencyKind::foreign_key:
-      return "foreign_key";
-    case DependencyKind::view:
-      return "view";
-    case DependencyKind::trigger:
-      return "trigger";
-    case DependencyKind::sequence:
-      return "sequence";
-    case DependencyKind::type:
-      return "type";
-  }
-  return "read";
-}
+const char* kind_name(analysis::DependencyKind kind) { return analysis::to_string(kind); }
 
 nlohmann::ordered_json to_json(const Plan& plan) {
   ojson out;
