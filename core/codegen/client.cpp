@@ -1,5 +1,6 @@
 #include "core/codegen/client.hpp"
 
+#include <cctype>
 #include <set>
 
 #include "core/plan/builder_detail.hpp"
@@ -79,6 +80,24 @@ std::vector<std::string> writable_names(const Resource& r) {
   std::vector<std::string> out;
   for (const auto& f : r.fields)
     if (!f.read_only) out.push_back(f.name);
+  return out;
+}
+
+// Text for a // comment: the replaced SQL may span lines (each needs its own //), and
+// a backslash before a line end would splice the next line into the comment.
+std::string one_line(const std::string& text) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  while (!out.empty() && out.back() == '\\') out.pop_back();
   return out;
 }
 
@@ -202,7 +221,7 @@ std::string client_header(const ServiceApi& api) {
   }
   for (const auto& q : api.queries)
     out += row_struct(q.type_name, fields_of(*api.find_resource(q.resource), q.columns),
-                      "A row of " + q.name + ": replaces " + q.replaces);
+                      "A row of " + q.name + ": replaces " + one_line(q.replaces));
   out +=
       "class Client {\n public:\n  // base_url: \"http://host:port\" of `dbsplit serve`.\n"
       "  explicit Client(const std::string& base_url);\n  ~Client();\n"
@@ -222,7 +241,7 @@ std::string client_header(const ServiceApi& api) {
   }
   for (const auto& q : api.queries)
     out +=
-        "  // " + q.replaces + "\n  Page<" + q.type_name + "> " + q.name + "(" + kListArgs + ");\n";
+        "  // " + one_line(q.replaces) + "\n  Page<" + q.type_name + "> " + q.name + "(" + kListArgs + ");\n";
   out +=
       "\n private:\n  nlohmann::json call(const char* method, const std::string& path,\n"
       "                      const nlohmann::json* body, int expected);\n"
