@@ -63,6 +63,11 @@ int main(int argc, char** argv) {
   settle.paid_at = std::optional<std::string>("2031-01-02T03:04:05+00:00");
   Invoice settled = client.update_invoice(invoice.id, settle);
   CHECK(settled.status == "paid" && settled.paid_at && settled.amount_cents == 1234);
+  auto query = client.get_invoice_by_order_id_and_status({{"order_id", order}, {"status", "paid"}});
+  CHECK(query.items.size() == 1 && query.items[0].id == invoice.id &&
+        query.items[0].number == invoice.number);
+  CHECK(client.get_invoice_by_order_id_and_status({{"order_id", order}, {"status", "open"}})
+            .items.empty());
 
   CHECK(client.delete_payment(paid.id).method == "transfer");
   CHECK(client.delete_invoice(invoice.id).status == "paid");
