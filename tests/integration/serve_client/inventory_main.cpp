@@ -5,16 +5,9 @@
 #include <iostream>
 
 #include "client.hpp"
+#include "driver_check.hpp"
 
 using namespace inventory_api;
-
-#define CHECK(cond)                                                 \
-  do {                                                              \
-    if (!(cond)) {                                                  \
-      std::cout << "FAILED: " #cond " (line " << __LINE__ << ")\n"; \
-      return 1;                                                     \
-    }                                                               \
-  } while (0)
 
 int main(int argc, char** argv) {
   if (argc != 2) return 2;
