@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/workload_options.hpp"
 #include "core/analysis/run.hpp"
 #include "core/report/render_analysis.hpp"
 #include "core/util/atomic_file.hpp"
@@ -28,40 +29,13 @@ struct AnalyzeCliOptions {
   std::string fail_on;
 };
 
-workload::LogFormat parse_log_format(const std::string& name) {
-  if (name == "auto") return workload::LogFormat::automatic;
-  if (name == "stderr") return workload::LogFormat::stderr_text;
-  if (name == "csv") return workload::LogFormat::csv;
-  throw UsageError("--log-format '" + name + "': use auto, stderr or csv");
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    std::string item = text.substr(start, comma - start);
-    if (!item.empty()) out.push_back(item);
-    start = comma + 1;
-  }
-  return out;
-}
-
 int run_analyze(AnalyzeCliOptions& o) {
   auto format = report::analysis_format_from_string(o.format);
   std::optional<report::Severity> fail_on;
   if (!o.fail_on.empty()) fail_on = report::severity_from_string(o.fail_on);
   o.core.log.format = parse_log_format(o.log_format);
   if (!o.log_prefix.empty()) o.core.log.line_prefix = o.log_prefix;
-  for (const auto& entry : o.module_map) {
-    auto eq = entry.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size())
-      throw UsageError("--module-map '" + entry +
-                       "': expected ROLE_OR_APP=MODULE, e.g. "
-                       "svc_orders=orders");
-    o.core.module_map[entry.substr(0, eq)] = entry.substr(eq + 1);
-  }
+  o.core.module_map = parse_module_map(o.module_map);
   o.core.stat_statements =
       o.no_stats ? analysis::UseStatStatements::no : analysis::UseStatStatements::yes;
   o.core.search_path = split_list(o.search_path);

@@ -1,9 +1,8 @@
 #pragma once
 // Each command file adds one subcommand to the application. The subcommand's callback
 // stores the action to run; main() runs it after parsing, inside the single error handler.
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace dbsplit::cli {
 

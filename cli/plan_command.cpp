@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/workload_options.hpp"
 #include "core/analysis/json.hpp"
 #include "core/analysis/run.hpp"
 #include "core/pg/connection.hpp"
@@ -47,38 +48,6 @@ struct PlanOptions {
   std::vector<std::string> module_map;
   std::string search_path = "public";
 };
-
-workload::LogFormat log_format(const std::string& name) {
-  if (name == "auto") return workload::LogFormat::automatic;
-  if (name == "stderr") return workload::LogFormat::stderr_text;
-  if (name == "csv") return workload::LogFormat::csv;
-  throw UsageError("unknown --log-format '" + name + "'; use auto, stderr or csv");
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::string item;
-  for (char c : text + ",") {
-    if (c == ',') {
-      if (!item.empty()) out.push_back(item);
-      item.clear();
-    } else if (c != ' ') {
-      item += c;
-    }
-  }
-  return out;
-}
-
-std::map<std::string, std::string> module_map(const std::vector<std::string>& entries) {
-  std::map<std::string, std::string> out;
-  for (const auto& e : entries) {
-    auto eq = e.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == e.size())
-      throw UsageError("--module-map wants ROLE_OR_APP=MODULE, got '" + e + "'");
-    out[e.substr(0, eq)] = e.substr(eq + 1);
-  }
-  return out;
-}
 
 std::string findings_json(const plan::CheckResult& result, const plan::Plan& p,
                           const std::string& file) {
@@ -139,9 +108,9 @@ int make_plan(MakeOptions& o) {
           "the pins to `dbsplit analyze` and plan from its output, or plan with --db");
     result = read_analysis_file(o.from_analysis);
   } else {
-    o.db.log.format = log_format(o.log_format);
+    o.db.log.format = parse_log_format(o.log_format);
     if (!o.log_prefix.empty()) o.db.log.line_prefix = o.log_prefix;
-    o.db.module_map = module_map(o.module_map);
+    o.db.module_map = parse_module_map(o.module_map);
     o.db.stat_statements =
         o.no_stats ? analysis::UseStatStatements::no : analysis::UseStatStatements::yes;
     o.db.search_path = split_list(o.search_path);
@@ -251,9 +220,9 @@ void add_plan_command(CLI::App& app, Action& action) {
       plan::CheckDatabaseOptions options;
       options.db = opts->db;
       options.logs = opts->logs;
-      options.log.format = log_format(opts->log_format);
+      options.log.format = parse_log_format(opts->log_format);
       if (!opts->log_prefix.empty()) options.log.line_prefix = opts->log_prefix;
-      options.attribution.module_map = module_map(opts->module_map);
+      options.attribution.module_map = parse_module_map(opts->module_map);
       options.search_path = split_list(opts->search_path);
       plan::CheckResult result = plan::check_plan_against_database(p, options);
       std::cout << (opts->format == "json" ? findings_json(result, p, opts->plan_file)

@@ -1,10 +1,9 @@
 #pragma once
 // Reads the catalog model of a live database: one batched query per object kind,
 // never one query per table, sizes from reltuples/relpages.
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "core/catalog/model.hpp"
 

@@ -36,7 +36,7 @@ struct ForeignKey {
 
 struct Constraint {  // unique and check constraints
   std::string name;
-  char kind = 'u';  // 'u' unique, 'c' check, 'x' exclusion
+  char kind = 'u';                   // 'u' unique, 'c' check, 'x' exclusion
   std::vector<std::string> columns;  // "" for an expression (exclusion constraints)
   std::string definition;
 };
@@ -61,8 +61,8 @@ struct Table {
   std::vector<Index> indexes;
   char replica_identity = 'd';  // 'd' default, 'n' nothing, 'f' full, 'i' index
   std::string replica_identity_index;
-  double estimated_rows = 0;  // reltuples (-1 when never analysed → 0)
-  int64_t estimated_bytes = 0;  // relpages * block size, summed over partitions
+  double estimated_rows = 0;            // reltuples (-1 when never analysed → 0)
+  int64_t estimated_bytes = 0;          // relpages * block size, summed over partitions
   std::vector<std::string> partitions;  // "schema.table" of partitions (partitioned tables)
   std::string partition_of;             // set on a partition: its parent, which is the unit
   const Column* column(const std::string& column_name) const;
@@ -81,7 +81,7 @@ struct Sequence {
   std::string schema;
   std::string name;
   std::string qualified() const { return schema + "." + name; }
-  std::string owned_by_table;   // OWNED BY table ("" when none)
+  std::string owned_by_table;  // OWNED BY table ("" when none)
   std::string owned_by_column;
   // "schema.table.column" whose default calls nextval on it; a column of a partition is
   // named by its partition root (so is UserType::used_by).
@@ -91,18 +91,18 @@ struct Sequence {
 struct Function {
   std::string schema;
   std::string name;
-  std::string arguments;  // pg_get_function_identity_arguments: tells overloads apart
-  std::string language;  // "plpgsql", "sql", ...
-  std::string body;      // prosrc
+  std::string arguments;            // pg_get_function_identity_arguments: tells overloads apart
+  std::string language;             // "plpgsql", "sql", ...
+  std::string body;                 // prosrc
   std::vector<std::string> reads;   // tables the body reads (from parsing it)
   std::vector<std::string> writes;  // tables the body writes
 };
 
 struct Trigger {
   std::string name;
-  std::string table;     // "schema.table" it fires on
-  std::string function;  // "schema.function"
-  std::string definition;  // pg_get_triggerdef
+  std::string table;                 // "schema.table" it fires on
+  std::string function;              // "schema.function"
+  std::string definition;            // pg_get_triggerdef
   std::vector<std::string> touches;  // tables the function reads or writes (besides `table`)
 };
 
@@ -110,7 +110,7 @@ struct UserType {
   std::string schema;
   std::string name;
   std::string qualified() const { return schema + "." + name; }
-  char kind = 'e';  // 'e' enum, 'c' composite, 'd' domain
+  char kind = 'e';                   // 'e' enum, 'c' composite, 'd' domain
   std::vector<std::string> labels;   // enum labels in order / composite attribute names
   std::string base_type;             // domains: format_type of the underlying type
   std::vector<std::string> used_by;  // "schema.table.column", sorted

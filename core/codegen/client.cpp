@@ -240,8 +240,8 @@ std::string client_header(const ServiceApi& api) {
     }
   }
   for (const auto& q : api.queries)
-    out +=
-        "  // " + one_line(q.replaces) + "\n  Page<" + q.type_name + "> " + q.name + "(" + kListArgs + ");\n";
+    out += "  // " + one_line(q.replaces) + "\n  Page<" + q.type_name + "> " + q.name + "(" +
+           kListArgs + ");\n";
   out +=
       "\n private:\n  nlohmann::json call(const char* method, const std::string& path,\n"
       "                      const nlohmann::json* body, int expected);\n"

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
@@ -14,8 +15,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
 
 #include "core/util/error.hpp"
 #include "core/util/process.hpp"
@@ -80,7 +79,9 @@ ProcessResult run_checked(const std::vector<std::string>& argv, const std::strin
   return r;
 }
 
-bool process_alive(long pid) { return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+bool process_alive(long pid) {
+  return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
 
 void write_text(const std::string& path, const std::string& text, bool append = false) {
   std::ofstream out(path, append ? std::ios::app : std::ios::trunc);
@@ -147,8 +148,7 @@ LocalInstance LocalInstance::create_and_start(const LocalInstanceOptions& option
 
   std::string bindir = server_bindir();
   run_checked(as_server_user({bindir + "/initdb", "-D", data_dir(dir), "-U", "postgres",
-                              "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
-                              "--no-sync"}),
+                              "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"}),
               dir);
 
   LocalInstance instance;
@@ -208,8 +208,8 @@ void LocalInstance::start() {
     long pid = std::atol(read_file_or_empty(pidfile).c_str());
     if (!process_alive(pid)) fs::remove(pidfile);
   }
-  run_checked(as_server_user({bindir + "/pg_ctl", "-D", data_dir(dir_), "-l", log_file(dir_),
-                              "-w", "-t", "60", "start"}),
+  run_checked(as_server_user({bindir + "/pg_ctl", "-D", data_dir(dir_), "-l", log_file(dir_), "-w",
+                              "-t", "60", "start"}),
               dir_);
 }
 
@@ -221,8 +221,8 @@ bool LocalInstance::running() const {
 
 void LocalInstance::stop() {
   if (!running()) return;
-  run_checked(as_server_user({server_bindir() + "/pg_ctl", "-D", data_dir(dir_), "-m", "fast",
-                              "-w", "-t", "60", "stop"}),
+  run_checked(as_server_user({server_bindir() + "/pg_ctl", "-D", data_dir(dir_), "-m", "fast", "-w",
+                              "-t", "60", "stop"}),
               dir_);
 }
 

@@ -104,8 +104,8 @@ struct Dependency {
   std::string owner;
   std::string module;
   std::vector<std::string> tables;  // sorted
-  std::string object;     // the FK/view/trigger/sequence/type name ("" for statements)
-  std::string statement;  // representative SQL, for workload dependencies
+  std::string object;               // the FK/view/trigger/sequence/type name ("" for statements)
+  std::string statement;            // representative SQL, for workload dependencies
   int64_t calls = 0;
   std::string rationale;
   std::optional<ApiEndpoint> endpoint;           // api_composition, owner_api_write

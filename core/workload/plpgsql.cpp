@@ -67,8 +67,8 @@ std::optional<Json> parse_body(const std::string& schema, const std::string& nam
   std::string tag = dollar_tag(body);
   for (const char* returns : {"trigger", "SETOF record", "void"}) {
     std::string sql = "CREATE FUNCTION " + quote_identifier(schema.empty() ? "public" : schema) +
-                      "." + quote_identifier(name.empty() ? "f" : name) + "(" + arguments + ") RETURNS " + returns +
-                      " LANGUAGE plpgsql AS " + tag + body + tag;
+                      "." + quote_identifier(name.empty() ? "f" : name) + "(" + arguments +
+                      ") RETURNS " + returns + " LANGUAGE plpgsql AS " + tag + body + tag;
     if (auto tree = parse_plpgsql(sql)) return tree;
   }
   return std::nullopt;
