@@ -202,15 +202,20 @@ Stage apis_stage(const Plan& plan) {
   std::map<std::string, std::set<std::string>> endpoints;
   for (const auto& d : plan.dependencies)
     if (d.endpoint) endpoints[d.endpoint->service].insert(d.endpoint->name);
+  // Every service gets its API now, endpoints or not: its create/update/delete are the
+  // writes that record the events other services' caches and read models are fed by.
   for (const auto& s : plan.services) {
-    auto it = endpoints.find(s.name);
-    if (it == endpoints.end()) continue;
+    const std::set<std::string>& names = endpoints[s.name];
     Step step;
     step.id = "apis.serve." + s.name;
     step.service = s.name;
-    step.description = "Serve the API of " + s.name + " (" + std::to_string(it->second.size()) +
-                       " endpoints) on the shared database, connected as " + s.role + ".";
-    json endpoints_json = vec(it->second);
+    std::string served = names.empty() ? "its tables only"
+                         : names.size() == 1
+                             ? "its tables and 1 endpoint"
+                             : "its tables and " + std::to_string(names.size()) + " endpoints";
+    step.description = "Serve the API of " + s.name + " (" + served +
+                       ") on the shared database, connected as " + s.role + ".";
+    json endpoints_json = vec(names);
     step.action = operation("serve_api", {{"service", s.name},
                                           {"role", s.role},
                                           {"database", "source"},
