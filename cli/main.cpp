@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   dbsplit::cli::add_generate_command(app, action);
   dbsplit::cli::add_serve_command(app, action);
   dbsplit::cli::add_verify_command(app, action);
+  dbsplit::cli::add_apply_command(app, action);
+  dbsplit::cli::add_status_command(app, action);
+  dbsplit::cli::add_rollback_command(app, action);
 
   if (argc > 1 && argv[1][0] != '-') {
     std::string name = argv[1];
