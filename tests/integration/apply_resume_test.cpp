@@ -231,3 +231,61 @@ TEST_CASE("a second apply while one runs fails fast, naming the one that holds t
               .exit_code == 0);
   test::exec_sql(test::cluster().url("postgres"), "DROP DATABASE " + db.name + " WITH (FORCE)");
 }
+
+TEST_CASE(
+    "a server whose contract check fails is stopped and not journaled; the rerun "
+    "keeps the others",
+    "[apply]") {
+  auto db = test::sample_copy("applyapis");
+  test::ServicesGuard guard(db.url);
+  std::string state = test::scratch_dir() + "/state-" + db.name;
+  auto apply = [&](const std::string& stage) {
+    return run_dbsplit(
+        {"apply", test::apply_plan_path(), "--db", db.url, "--state-dir", state, "--stage", stage});
+  };
+  REQUIRE(apply("ownership").exit_code == 0);
+  // The orders API serves as svc_orders; without its SELECT the endpoint answers 500.
+  test::exec_sql(db.url, "REVOKE SELECT ON public.orders FROM svc_orders");
+  auto r = apply("apis");
+  CHECK(r.exit_code == 1);
+  INFO(r.err);
+  CHECK(r.err.rfind("dbsplit: error: step apis.serve.orders failed its verification: contract "
+                    "check of orders: 1 difference(s): DS403 endpoint "
+                    "orders.get_order_by_status_and_user_id with ",
+                    0) == 0);
+  CHECK(r.err.find(" failed: HTTP 500 ") != std::string::npos);
+  CHECK(r.err.find("; its rollback ran (stopped the server of orders (pid ") != std::string::npos);
+  CHECK(r.err.find("), so nothing of it was kept; fix the cause, then run `dbsplit apply " +
+                   test::apply_plan_path() + " --db " + db.url +
+                   " --stage apis` again: the steps already applied are skipped\n") !=
+        std::string::npos);
+  auto lines = test::lines_of(r.out);
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[3] == "apis.serve.orders: failed");
+  CHECK(q(db.url,
+          "SELECT string_agg(step_id, ',' ORDER BY step_id) FROM dbsplit.journal "
+          "WHERE stage = 'apis'") == "apis.serve.accounts,apis.serve.billing,apis.serve.inventory");
+  CHECK(q(db.url, "SELECT string_agg(service, ',' ORDER BY service) FROM dbsplit.services") ==
+        "accounts,billing,inventory");
+  std::string billing_pid = q(db.url, "SELECT pid FROM dbsplit.services WHERE service = 'billing'");
+
+  test::exec_sql(db.url, "GRANT SELECT ON public.orders TO svc_orders");
+  auto rerun = apply("apis");
+  INFO(rerun.out << rerun.err);
+  REQUIRE(rerun.exit_code == 0);
+  auto rerun_lines = test::lines_of(rerun.out);
+  REQUIRE(rerun_lines.size() == 5);
+  CHECK(rerun_lines[1] ==
+        "apis.serve.billing: skipped (already applied), verified (contract check of billing: 1 "
+        "endpoint(s), 20 call(s), no difference)");
+  CHECK(rerun_lines[3].rfind("apis.serve.orders: applied, verified (serving orders at ", 0) == 0);
+  CHECK(rerun_lines[4] == "Done: 1 step(s) applied, 3 skipped (already applied); all verified.");
+  CHECK(q(db.url, "SELECT pid FROM dbsplit.services WHERE service = 'billing'") == billing_pid);
+
+  REQUIRE(run_dbsplit({"rollback", test::apply_plan_path(), "--db", db.url, "--stage", "apis"})
+              .exit_code == 0);
+  REQUIRE(run_dbsplit({"rollback", test::apply_plan_path(), "--db", db.url, "--stage", "ownership"})
+              .exit_code == 0);
+  CHECK(test::live_fingerprint(db.url) == test::apply_sample_plan().fingerprint);
+  test::exec_sql(test::cluster().url("postgres"), "DROP DATABASE " + db.name + " WITH (FORCE)");
+}
