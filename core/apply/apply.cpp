@@ -8,11 +8,10 @@
 #include <stdexcept>
 
 #include "core/apply/checks.hpp"
+#include "core/apply/gates.hpp"
 #include "core/apply/journal.hpp"
 #include "core/apply/lock.hpp"
 #include "core/pg/connection.hpp"
-#include "core/plan/check.hpp"
-#include "core/plan/check_run.hpp"
 #include "core/plan/sql.hpp"
 #include "core/util/error.hpp"
 
@@ -42,20 +41,6 @@ class VerificationFailed : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::string short_checksum(const std::string& checksum) { return checksum.substr(0, 19) + "…"; }
-
-std::string listing(const std::vector<report::Diagnostic>& diagnostics, size_t limit) {
-  std::vector<std::string> lines;
-  for (const auto& d : diagnostics) {
-    if (lines.size() == limit) {
-      lines.push_back(fmt::format("and {} more", diagnostics.size() - limit));
-      break;
-    }
-    lines.push_back(d.code + " " + d.message);
-  }
-  return plan::sql::join(lines, "; ");
-}
-
 class Runner {
  public:
   Runner(const plan::Plan& plan, const ApplyOptions& options, const OutcomeSink& sink)
@@ -74,11 +59,11 @@ class Runner {
       pqxx::read_transaction tx(*conn_);
       journal_ = read_journal(tx);
     }
-    check_plan_and_schema();
+    check_plan_and_schema(plan_, target_, journal_);
     if (options_.stage) {
       // A refused stage leaves nothing behind, not even an empty journal.
       const plan::Stage& stage = *plan_.find_stage(*options_.stage);
-      check_earlier_stages(stage);
+      check_earlier_stages(plan_, target_, journal_, done_, stage);
       check_operations(stage);
     }
     executor_ = std::make_unique<Executor>(*conn_, options_.dry_run);
@@ -91,101 +76,13 @@ class Runner {
  private:
   bool dry() const { return options_.dry_run == DryRun::yes; }
 
-  // The plan keeps its own rules; before anything is applied, the live schema is the one
-  // the plan was made from. Once steps are applied the schema differs on purpose (views
-  // dropped, tables archived), so from then on the journal's fingerprint is compared.
-  void check_plan_and_schema() {
-    auto rules = plan::check_rules(plan_);
-    std::vector<report::Diagnostic> errors;
-    for (const auto& d : rules)
-      if (d.severity == report::Severity::error) errors.push_back(d);
-    if (!errors.empty())
-      throw Error(fmt::format("plan {} breaks its rules: {}; see `dbsplit plan check`, then fix "
-                              "or regenerate the plan",
-                              target_.plan_path, listing(errors, 5)),
-                  ExitCode::findings);
-    bool any_applied = false;
-    for (const auto& [id, row] : journal_) {
-      if (!row.applied()) continue;
-      any_applied = true;
-      if (row.plan_fingerprint != plan_.fingerprint)
-        throw RuntimeError(fmt::format(
-            "step {} was applied from a plan of schema {}, but {} was made from schema {}; "
-            "apply and roll back with the plan that was applied, or roll every stage back "
-            "before applying a regenerated plan",
-            id, row.plan_fingerprint, target_.plan_path, plan_.fingerprint));
-    }
-    if (any_applied) return;
-    plan::CheckDatabaseOptions check;
-    check.db = target_.db_url;
-    auto result = plan::check_plan_against_database(plan_, check);
-    if (result.live_fingerprint == plan_.fingerprint) return;
-    throw Error(
-        fmt::format("the schema of the database differs from the one plan {} was made "
-                    "from (fingerprint {}, live {}): {}; run `dbsplit plan check {} --db "
-                    "{}` for every difference, then regenerate the plan or undo the "
-                    "change",
-                    target_.plan_path, plan_.fingerprint, result.live_fingerprint,
-                    listing(result.findings, 5), target_.plan_path, pg::redact(target_.db_url)),
-        ExitCode::findings);
-  }
-
   const JournalRow* applied_row(const std::string& step_id) const {
     auto it = journal_.find(step_id);
     return it != journal_.end() && it->second.applied() ? &it->second : nullptr;
   }
 
-  std::string edited_message(const plan::Stage& stage, const plan::Step& step,
-                             const JournalRow& row) const {
-    return fmt::format(
-        "was applied from a different version of its definition (journal {}, plan {}): the "
-        "plan was edited after the step ran. Roll stage {} back first (`{}` runs the rollbacks "
-        "recorded when its steps were applied), then apply it again",
-        short_checksum(row.checksum), short_checksum(step_checksum(step)),
-        plan::to_string(stage.name),
-        command_line(target_, "rollback", plan::to_string(stage.name)));
-  }
-
-  void check_earlier_stages(const plan::Stage& stage) {
-    for (const auto& earlier : plan_.stages) {
-      if (earlier.name == stage.name) return;
-      std::string earlier_name = plan::to_string(earlier.name);
-      for (const auto& step : earlier.steps) {
-        if (done_.count(step.id)) continue;
-        const JournalRow* row = applied_row(step.id);
-        if (row == nullptr)
-          throw RuntimeError(fmt::format(
-              "stage {} cannot run yet: step {} of the earlier stage {} is not applied; run "
-              "`{}` first",
-              plan::to_string(stage.name), step.id, earlier_name,
-              command_line(target_, "apply", earlier_name)));
-        if (row->checksum != step_checksum(step))
-          throw RuntimeError("step " + step.id + " " + edited_message(earlier, step, *row));
-        if (!row->verified())
-          throw RuntimeError(fmt::format(
-              "stage {} cannot run yet: step {} of the earlier stage {} was applied but not "
-              "verified; run `{}` to verify it",
-              plan::to_string(stage.name), step.id, earlier_name,
-              command_line(target_, "apply", earlier_name)));
-      }
-    }
-  }
-
-  // Refuses the stage before its first step when any step needs a missing operation.
-  void check_operations(const plan::Stage& stage) {
-    for (const auto& step : stage.steps) {
-      std::string missing = missing_operation(step);
-      if (missing.empty()) continue;
-      throw RuntimeError(fmt::format(
-          "step {} needs operation {}, which this dbsplit does not implement yet; nothing of "
-          "stage {} was run (operations implemented: {}; see docs/apply.md)",
-          step.id, missing, plan::to_string(stage.name),
-          plan::sql::join(implemented_operations(), ", ")));
-    }
-  }
-
   void run_stage(const plan::Stage& stage) {
-    check_earlier_stages(stage);
+    check_earlier_stages(plan_, target_, journal_, done_, stage);
     check_operations(stage);
     for (size_t i = 0; i < stage.steps.size(); ++i)
       run_step(stage, static_cast<int>(i), stage.steps[i]);
@@ -258,7 +155,8 @@ class Runner {
   }
 
   void reverify(const plan::Stage& stage, const plan::Step& step, const JournalRow& row) {
-    if (row.checksum != step_checksum(step)) fail(stage, step, edited_message(stage, step, row));
+    if (row.checksum != step_checksum(step))
+      fail(stage, step, edited_message(target_, stage, step, row));
     std::string detail;
     std::string failure = verify(step, detail);
     if (!failure.empty())

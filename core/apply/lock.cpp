@@ -14,7 +14,8 @@ void name_session(pqxx::connection& conn, const std::string& application_name) {
 void take_apply_lock(pqxx::connection& conn) {
   pqxx::nontransaction tx(conn);
   std::string database = tx.exec1("SELECT current_database()")[0].c_str();
-  if (tx.exec_params1("SELECT pg_try_advisory_lock($1::bigint)", kApplyLockKey)[0].as<bool>()) return;
+  if (tx.exec_params1("SELECT pg_try_advisory_lock($1::bigint)", kApplyLockKey)[0].as<bool>())
+    return;
   // A bigint advisory key shows in pg_locks as classid (high half) and objid (low half).
   pqxx::result holder = tx.exec_params(
       "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''),"
