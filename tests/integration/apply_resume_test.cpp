@@ -260,13 +260,14 @@ TEST_CASE(
                    " --stage apis` again: the steps already applied are skipped\n") !=
         std::string::npos);
   auto lines = test::lines_of(r.out);
-  REQUIRE(lines.size() == 5);
-  CHECK(lines[3] == "apis.serve.orders: failed");
+  REQUIRE(lines.size() == 6);
+  CHECK(lines[4] == "apis.serve.orders: failed");
   CHECK(q(db.url,
           "SELECT string_agg(step_id, ',' ORDER BY step_id) FROM dbsplit.journal "
-          "WHERE stage = 'apis'") == "apis.serve.accounts,apis.serve.billing,apis.serve.inventory");
+          "WHERE stage = 'apis'") ==
+        "apis.serve.accounts,apis.serve.billing,apis.serve.catalog,apis.serve.inventory");
   CHECK(q(db.url, "SELECT string_agg(service, ',' ORDER BY service) FROM dbsplit.services") ==
-        "accounts,billing,inventory");
+        "accounts,billing,catalog,inventory");
   std::string billing_pid = q(db.url, "SELECT pid FROM dbsplit.services WHERE service = 'billing'");
 
   test::exec_sql(db.url, "GRANT SELECT ON public.orders TO svc_orders");
@@ -274,12 +275,12 @@ TEST_CASE(
   INFO(rerun.out << rerun.err);
   REQUIRE(rerun.exit_code == 0);
   auto rerun_lines = test::lines_of(rerun.out);
-  REQUIRE(rerun_lines.size() == 5);
+  REQUIRE(rerun_lines.size() == 7);
   CHECK(rerun_lines[1] ==
         "apis.serve.billing: skipped (already applied), verified (contract check of billing: 1 "
         "endpoint(s), 20 call(s), no difference)");
-  CHECK(rerun_lines[3].rfind("apis.serve.orders: applied, verified (serving orders at ", 0) == 0);
-  CHECK(rerun_lines[4] == "Done: 1 step(s) applied, 3 skipped (already applied); all verified.");
+  CHECK(rerun_lines[4].rfind("apis.serve.orders: applied, verified (serving orders at ", 0) == 0);
+  CHECK(rerun_lines[6] == "Done: 2 step(s) applied, 4 skipped (already applied); all verified.");
   CHECK(q(db.url, "SELECT pid FROM dbsplit.services WHERE service = 'billing'") == billing_pid);
 
   REQUIRE(run_dbsplit({"rollback", test::apply_plan_path(), "--db", db.url, "--stage", "apis"})

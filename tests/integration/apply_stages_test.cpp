@@ -1,6 +1,6 @@
 // `dbsplit apply`, `status` and `rollback` with the real binary on the sample shop and its
 // committed plan: a dry run changes nothing; stages run only in order; ownership then
-// apis (four APIs served as their roles, contracts hold), status, idempotent re-runs;
+// apis (six APIs served as their roles, contracts hold), status, idempotent re-runs;
 // rollback refused out of order, then apis and ownership undone down to the fingerprint
 // the plan was made from.
 #include <httplib.h>
@@ -130,17 +130,17 @@ TEST_CASE("ownership then apis, status, and rollback back to the plan's fingerpr
   INFO(apis.out << apis.err);
   REQUIRE(apis.exit_code == 0);
   auto api_lines = test::lines_of(apis.out);
-  REQUIRE(api_lines.size() == 5);
-  CHECK(api_lines[3].rfind("apis.serve.orders: applied, verified (serving orders at "
+  REQUIRE(api_lines.size() == 7);
+  CHECK(api_lines[4].rfind("apis.serve.orders: applied, verified (serving orders at "
                            "http://127.0.0.1:",
                            0) == 0);
-  CHECK(api_lines[3].find("as role svc_orders") != std::string::npos);
-  CHECK(api_lines[3].find("contract check of orders: 1 endpoint(s)") != std::string::npos);
-  CHECK(api_lines[0].find("accounts answers /ready; none of its endpoints replaces a read, so "
-                          "no contract to compare") != std::string::npos);
-  CHECK(api_lines[4] == "Done: 4 step(s) applied, 0 skipped (already applied); all verified.");
+  CHECK(api_lines[4].find("as role svc_orders") != std::string::npos);
+  CHECK(api_lines[4].find("contract check of orders: 1 endpoint(s)") != std::string::npos);
+  CHECK(api_lines[0].find("accounts answers /ready; it has no endpoint replacing a read, so no "
+                          "contract to compare") != std::string::npos);
+  CHECK(api_lines[6] == "Done: 6 step(s) applied, 0 skipped (already applied); all verified.");
 
-  // The four APIs answer, and the independent contract check agrees.
+  // The six APIs answer, and the independent contract check agrees.
   std::map<std::string, std::string> urls;
   std::map<std::string, int> pids;
   {
@@ -152,7 +152,7 @@ TEST_CASE("ownership then apis, status, and rollback back to the plan's fingerpr
       CHECK(std::string(r[3].c_str()) == "svc_" + std::string(r[0].c_str()));
     }
   }
-  REQUIRE(urls.size() == 4);
+  REQUIRE(urls.size() == 6);
   for (const auto& [service, url] : urls) {
     INFO(service);
     CHECK(answers_ready(url));
@@ -185,10 +185,10 @@ TEST_CASE("ownership then apis, status, and rollback back to the plan's fingerpr
   INFO(status.out << status.err);
   REQUIRE(status.exit_code == 0);
   auto st = test::lines_of(status.out);
-  REQUIRE(st.size() >= 12);
+  REQUIRE(st.size() >= 14);
   CHECK(st[0] == "Database " + db.name + ", plan " + plan_path());
   CHECK(st[1] == "Stage ownership: 13/13 applied, 0 pending, 0 changed since applied");
-  CHECK(st[2] == "Stage apis: 4/4 applied, 0 pending, 0 changed since applied");
+  CHECK(st[2] == "Stage apis: 6/6 applied, 0 pending, 0 changed since applied");
   CHECK(st[3] == "Stage reads: 0/33 applied, 33 pending, 0 changed since applied");
   CHECK(st[6] == "Services:");
   CHECK(st[7].rfind(
@@ -199,15 +199,15 @@ TEST_CASE("ownership then apis, status, and rollback back to the plan's fingerpr
   CHECK(st.back() == "Next: dbsplit apply " + plan_path() + " --db " + db.url + " --stage reads");
   auto status_json = run_dbsplit({"status", plan_path(), "--db", db.url, "--format", "json"});
   auto sj = nlohmann::json::parse(status_json.out);
-  CHECK(sj["stages"][1]["applied"] == 4);
-  CHECK(sj["services"].size() == 4);
+  CHECK(sj["stages"][1]["applied"] == 6);
+  CHECK(sj["services"].size() == 6);
   for (const auto& s : sj["services"]) CHECK(s["ready"] == true);
 
   // A second apply of apis keeps the running servers.
   auto apis_again = run_dbsplit(with({"apply"}, {"--stage", "apis"}));
   REQUIRE(apis_again.exit_code == 0);
   CHECK(test::lines_of(apis_again.out).back() ==
-        "Done: 0 step(s) applied, 4 skipped (already applied); all verified.");
+        "Done: 0 step(s) applied, 6 skipped (already applied); all verified.");
   CHECK(count(db.url, "SELECT pid FROM dbsplit.services WHERE service = 'orders'") ==
         std::to_string(pids["orders"]));
 
@@ -225,10 +225,10 @@ TEST_CASE("ownership then apis, status, and rollback back to the plan's fingerpr
   INFO(down_apis.out << down_apis.err);
   REQUIRE(down_apis.exit_code == 0);
   auto down_lines = test::lines_of(down_apis.out);
-  REQUIRE(down_lines.size() == 5);
-  CHECK(down_lines[0] == "apis.serve.orders: rolled back (stopped the server of orders (pid " +
+  REQUIRE(down_lines.size() == 7);
+  CHECK(down_lines[1] == "apis.serve.orders: rolled back (stopped the server of orders (pid " +
                              std::to_string(pids["orders"]) + "))");
-  CHECK(down_lines[4] == "Done: stage apis rolled back (4 step(s)).");
+  CHECK(down_lines[6] == "Done: stage apis rolled back (6 step(s)).");
   CHECK(count(db.url, "SELECT count(*) FROM dbsplit.services") == "0");
   for (const auto& [service, url] : urls) {
     INFO(service);
