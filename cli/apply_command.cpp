@@ -35,11 +35,9 @@ std::string text_line(const apply::StepOutcome& o) {
       what = "skipped (already applied), verified";
       break;
     case apply::StepResult::would_apply:
-      what = "would apply, verified (rolled back: dry run)";
-      break;
+      return o.step_id + ": would apply, verified — " + o.detail;
     case apply::StepResult::listed:
-      what = "not run (dry run)";
-      break;
+      return o.step_id + ": not run (dry run) — " + o.detail;
     case apply::StepResult::failed:
       return o.step_id + ": failed";
   }

@@ -192,7 +192,7 @@ class Runner {
         journaled = true;
       } else if (dry()) {
         sink_({stage.name, step.id, StepResult::listed,
-               "operation " + step.action.operation + " (operations do not run in a dry run)"});
+               "operation " + step.action.operation + ": " + step.description});
         done_.insert(step.id);
         return;
       } else {
@@ -212,8 +212,9 @@ class Runner {
     }
     if (!verified) {
       if (dry() && step.verify.check.kind == plan::ActionKind::operation) {
-        sink_({stage.name, step.id, StepResult::would_apply,
-               "verification " + step.verify.check.operation + " not run in a dry run"});
+        sink_({stage.name, step.id, StepResult::listed,
+               "its SQL ran and was rolled back; its verification is operation " +
+                   step.verify.check.operation + ": " + step.description});
         done_.insert(step.id);
         return;
       }
@@ -232,6 +233,8 @@ class Runner {
       });
     }
     done_.insert(step.id);
+    // A dry run says what the step would change; applying, what it did.
+    if (dry()) detail = step.description;
     sink_({stage.name, step.id, dry() ? StepResult::would_apply : StepResult::applied, detail});
   }
 

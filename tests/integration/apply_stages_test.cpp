@@ -42,8 +42,12 @@ TEST_CASE("a dry run runs the SQL steps, then leaves schema, roles and journal a
   REQUIRE(r.exit_code == 0);
   auto lines = test::lines_of(r.out);
   REQUIRE(lines.size() == 14);
-  CHECK(lines[0] == "ownership.record-owners: would apply, verified (rolled back: dry run)");
-  CHECK(lines[12] == "ownership.grant.shipping: would apply, verified (rolled back: dry run)");
+  CHECK(lines[0] ==
+        "ownership.record-owners: would apply, verified — Record the owning service of every "
+        "table in dbsplit.table_owner.");
+  CHECK(lines[6] ==
+        "ownership.create-role.shipping: would apply, verified — Create the database role "
+        "svc_shipping of service shipping.");
   CHECK(lines[13] ==
         "Dry run: 13 step(s) would apply and pass their verification, 0 already applied, 0 "
         "operation(s) not run; nothing was changed.");
@@ -62,8 +66,9 @@ TEST_CASE("a dry run runs the SQL steps, then leaves schema, roles and journal a
         "operation create_read_model, which this dbsplit does not implement yet; nothing of "
         "stage reads was run (operations implemented: contract_check, none, serve_api, "
         "stop_api; see docs/apply.md)\n");
-  CHECK(all.out.find("apis.serve.orders: not run (dry run) (operation serve_api (operations do "
-                     "not run in a dry run))\n") != std::string::npos);
+  CHECK(all.out.find("apis.serve.orders: not run (dry run) — operation serve_api: " +
+                     test::apply_sample_plan().stages[1].steps[4].description + "\n") !=
+        std::string::npos);
   CHECK(count(db.url, "SELECT to_regclass('dbsplit.journal')") == "NULL");
   CHECK(count(db.url, kSvcRoles) == roles);
   test::exec_sql(test::cluster().url("postgres"), "DROP DATABASE " + db.name + " WITH (FORCE)");
