@@ -25,6 +25,8 @@ void complete_target(apply::Target& target, const std::string& database) {
                                                  : std::filesystem::temp_directory_path();
     target.state_dir = (base / "dbsplit" / database).string();
   }
+  // Recorded in dbsplit.services: it must mean the same from any working directory.
+  target.state_dir = std::filesystem::absolute(target.state_dir).string();
   // The same binary serves the APIs, whatever PATH holds.
   char exe[4096] = {0};
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
