@@ -13,7 +13,7 @@ case "${1:-}" in
   *) echo "bench/run.sh: unknown argument $1 (usage: bench/run.sh [--quick])" >&2; exit 2 ;;
 esac
 bash scripts/build.sh > /dev/null
-cmake --build build --target workload_bench introspect_bench > /dev/null
+cmake --build build --target workload_bench introspect_bench serve_rate_bench > /dev/null
 LOG=$(mktemp -d /tmp/dbsplit-bench-XXXXXX)
 
 echo "== workload analysis vs plain libpg_query parse loop (100,000 logged statements)"

@@ -1,50 +1,79 @@
 #!/usr/bin/env bash
-# Benchmark: GET by primary key through `dbsplit serve` (measured with wrk) beside the
-# same point lookup straight in SQL (pgbench, extended protocol), same table, same
-# concurrency, in one run. Prints throughput and p50/p99 of both, then
-# `ratio serve/direct_sql: X.XX` (throughput ratio) last.
+# Benchmark: GET by primary key through `dbsplit serve` beside the same point lookup
+# straight in SQL (pgbench), same table, same concurrency, in one run. Two sections:
+#   saturation  wrk (closed loop, as fast as it goes) vs pgbench: throughput, p50/p99;
+#   fixed rate  bench/serve_rate_bench.cpp at --rate req/s vs pgbench -R at the same rate:
+#               p50/p90/p99/p99.9/max, each latency counted from the request's scheduled
+#               time (both use a Poisson schedule), so queueing behind a stall is counted.
+# pgbench runs in its extended-protocol mode (-M extended: parse, bind and execute per
+# query, like a driver without a statement cache); `--pgbench-mode prepared` compares
+# against a client that prepares once per connection, as serve does.
+# Prints `ratio serve/direct_sql: X.XX` (saturation throughput ratio) last.
 #
-# usage: bench/serve_bench.sh [--scale S] [--connections C] [--seconds T]
-#   needs a built tree (scripts/build.sh); serves the committed sample plan
-#   (plans/sample-monolith/plan.json). Scale 100 (~2.9M rows) takes over 10 minutes to
-#   load on a shared 2-core machine; --scale 10 is the documented quick setting.
+# usage: bench/serve_bench.sh [--scale S] [--connections C] [--seconds T] [--rate R]
+#                             [--pgbench-mode extended|prepared|simple] [--db URL]
+#   needs a built tree (scripts/build.sh) and the load generator
+#   (cmake --build build --target serve_rate_bench); serves the committed sample plan
+#   (plans/sample-monolith/plan.json). Scale 100 (400,000 orders) loads in a few
+#   minutes on a shared 2-core machine; --scale 10 is the quick setting. --db URL uses a
+#   database where sample-monolith/load.sh already ran instead of loading one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=100
 CONNECTIONS=8
 SECONDS_PER_RUN=15
+RATE=1000
+PGBENCH_MODE=extended
+DB=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) SCALE=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --seconds) SECONDS_PER_RUN=$2; shift 2 ;;
+    --rate) RATE=$2; shift 2 ;;
+    --pgbench-mode) PGBENCH_MODE=$2; shift 2 ;;
+    --db) DB=$2; shift 2 ;;
     *) echo "serve_bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+case "$PGBENCH_MODE" in
+  extended | prepared | simple) ;;
+  *) echo "serve_bench: --pgbench-mode is extended, prepared or simple" >&2; exit 2 ;;
+esac
 BIN=${DBSPLIT_BIN:-$PWD/build/cli/dbsplit}
+RATE_BENCH=${RATE_BENCH:-$PWD/build/bench/serve_rate_bench}
 PLAN=$PWD/plans/sample-monolith/plan.json
 PGBIN=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 [ -x "$PGBIN/pgbench" ] || PGBIN=/usr/lib/postgresql/15/bin
 command -v wrk >/dev/null || { echo "serve_bench: wrk is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "serve_bench: build first (scripts/build.sh)" >&2; exit 1; }
+[ -x "$RATE_BENCH" ] || {
+  echo "serve_bench: build the load generator first (cmake --build build --target serve_rate_bench)" >&2
+  exit 1
+}
 
 WORK=$(mktemp -d /tmp/dbsplit-serve-bench-XXXXXX)
 chmod 755 "$WORK"
 SERVE_PID=""
 cleanup() {
   [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null || true
-  "$BIN" local stop --dir "$WORK/pg" --remove >/dev/null 2>&1 || true
+  [ -d "$WORK/pg" ] && "$BIN" local stop --dir "$WORK/pg" --remove >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-URL=$("$BIN" local start --dir "$WORK/pg")
-psql -X -q "$URL" -c "CREATE DATABASE shop"
-SHOP=${URL%/*}/shop
-echo "serve_bench: loading the sample at scale $SCALE ..."
-start=$(date +%s)
-bash sample-monolith/load.sh "$SHOP" --scale "$SCALE" >/dev/null
-echo "serve_bench: loaded in $(( $(date +%s) - start ))s"
+if [ -n "$DB" ]; then
+  SHOP=$DB
+  SCALE="(given database)"
+else
+  URL=$("$BIN" local start --dir "$WORK/pg")
+  psql -X -q "$URL" -c "CREATE DATABASE shop"
+  SHOP=${URL%/*}/shop
+  echo "serve_bench: loading the sample at scale $SCALE ..."
+  start=$(date +%s)
+  bash sample-monolith/load.sh "$SHOP" --scale "$SCALE" >/dev/null
+  echo "serve_bench: loaded in $(($(date +%s) - start))s"
+fi
 psql -X -q "$SHOP" -c "VACUUM ANALYZE orders"
 ROWS=$(psql -X -At "$SHOP" -c "SELECT max(id) FROM orders")
 
@@ -64,15 +93,30 @@ cat > "$WORK/get.sql" <<SQL
 \set id random(1, $ROWS)
 SELECT * FROM orders WHERE id = :id;
 SQL
+pgbench() {
+  (cd "$WORK" && "$PGBIN/pgbench" -n -M "$PGBENCH_MODE" -c "$CONNECTIONS" -j 2 -f get.sql "$@" "$SHOP" 2>&1)
+}
+# p50 p90 p99 p99.9 max (ms, nearest rank) of pgbench's per-transaction logs $WORK/$1.*;
+# the third field is the latency in µs, under -R counted from the scheduled start.
+pgbench_percentiles() {
+  cat "$WORK/$1".* | awk '{ print $3 }' | sort -n | awk '
+    function at(p) { r = int(p * NR); if (r < p * NR) r++; if (r < 1) r = 1; return v[r] / 1000 }
+    { v[NR] = $1 }
+    END { printf "%.3f %.3f %.3f %.3f %.3f\n", at(0.50), at(0.90), at(0.99), at(0.999), v[NR] / 1000 }'
+}
 
-# Warm both paths, then measure.
+# Saturation: warm both paths, then measure each for the same time.
 wrk -t2 -c"$CONNECTIONS" -d2s -s "$WORK/get.lua" "http://127.0.0.1:$PORT" >/dev/null
 WRK_OUT=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$WORK/get.lua" "http://127.0.0.1:$PORT")
-(cd "$WORK" && "$PGBIN/pgbench" -n -M extended -c "$CONNECTIONS" -j 2 -T 2 -f get.sql "$SHOP" >/dev/null 2>&1)
-PGB_OUT=$(cd "$WORK" && "$PGBIN/pgbench" -n -M extended -c "$CONNECTIONS" -j 2 -T "$SECONDS_PER_RUN" \
-  -f get.sql -l --log-prefix=pgb "$SHOP" 2>&1)
+pgbench -T 2 >/dev/null
+PGB_OUT=$(pgbench -T "$SECONDS_PER_RUN" -l --log-prefix=sat)
 
-to_ms() {  # wrk prints 512.00us, 1.20ms or 1.01s
+# Fixed rate: the same lookups, due on a Poisson schedule at $RATE per second.
+RATE_OUT=$("$RATE_BENCH" --url "http://127.0.0.1:$PORT" --path '/orders/{id}' --max-id "$ROWS" \
+  --rate "$RATE" --seconds "$SECONDS_PER_RUN" --connections "$CONNECTIONS" --arrivals poisson)
+PGR_OUT=$(pgbench -R "$RATE" -T "$SECONDS_PER_RUN" -l --log-prefix=rate)
+
+to_ms() { # wrk prints 512.00us, 1.20ms or 1.01s
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 serve_rps=$(echo "$WRK_OUT" | awk '/Requests\/sec/ { print $2 }')
@@ -80,12 +124,22 @@ serve_p50=$(to_ms "$(echo "$WRK_OUT" | awk '$1 == "50%" { print $2 }')")
 serve_p99=$(to_ms "$(echo "$WRK_OUT" | awk '$1 == "99%" { print $2 }')")
 serve_errors=$(echo "$WRK_OUT" | awk '/Non-2xx/ { print $5 }')
 sql_tps=$(echo "$PGB_OUT" | awk '/^tps/ { print $3 }')
-read -r sql_p50 sql_p99 < <(cat "$WORK"/pgb.* | awk '{ print $3 }' | sort -n |
-  awk '{ v[NR] = $1 } END { printf "%.3f %.3f\n", v[int(NR * 0.50)] / 1000, v[int(NR * 0.99)] / 1000 }')
+read -r sql_p50 _ sql_p99 _ _ < <(pgbench_percentiles sat)
+read -r rate_serve_achieved rate_serve_errors < <(echo "$RATE_OUT" | awk '/^achieved/ { print $2, $5 }')
+read -r rs_p50 rs_p90 rs_p99 rs_p999 rs_max < <(echo "$RATE_OUT" | awk '/^latency_ms/ { print $3, $5, $7, $9, $11 }')
+rate_sql_achieved=$(echo "$PGR_OUT" | awk '/^tps/ { print $3 }')
+read -r rq_p50 rq_p90 rq_p99 rq_p999 rq_max < <(pgbench_percentiles rate)
 
-echo "table: orders, $ROWS rows (sample scale $SCALE); $CONNECTIONS connections, ${SECONDS_PER_RUN}s each, $(nproc) cores"
-printf "serve (wrk, GET /orders/{id}):        %10.0f req/s  p50 %7s ms  p99 %7s ms  non-2xx %s\n" \
+echo "table: orders, $ROWS rows (sample scale $SCALE); $CONNECTIONS connections, ${SECONDS_PER_RUN}s each," \
+  "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); pgbench -M $PGBENCH_MODE"
+echo "saturation (closed loop, as fast as each goes):"
+printf "  serve (wrk, GET /orders/{id}):      %10.0f req/s  p50 %7s ms  p99 %8s ms  non-2xx %s\n" \
   "$serve_rps" "$serve_p50" "$serve_p99" "${serve_errors:-0}"
-printf "direct_sql (pgbench, same lookup):    %10.0f tx/s   p50 %7s ms  p99 %7s ms\n" \
+printf "  direct_sql (pgbench, same lookup):  %10.0f tx/s   p50 %7s ms  p99 %8s ms\n" \
   "$sql_tps" "$sql_p50" "$sql_p99"
+echo "fixed rate $RATE/s (open loop, latency from the scheduled time):"
+printf "  serve (serve_rate_bench):   %7.0f req/s  p50 %7s  p90 %7s  p99 %7s  p99.9 %8s  max %8s ms  errors %s\n" \
+  "$rate_serve_achieved" "$rs_p50" "$rs_p90" "$rs_p99" "$rs_p999" "$rs_max" "$rate_serve_errors"
+printf "  direct_sql (pgbench -R):    %7.0f tx/s   p50 %7s  p90 %7s  p99 %7s  p99.9 %8s  max %8s ms\n" \
+  "$rate_sql_achieved" "$rq_p50" "$rq_p90" "$rq_p99" "$rq_p999" "$rq_max"
 awk -v a="$serve_rps" -v b="$sql_tps" 'BEGIN { printf "ratio serve/direct_sql: %.2f\n", a / b }'
