@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "core/plan/sql.hpp"
+#include "core/runtime/executor.hpp"
 #include "core/runtime/statements.hpp"
 #include "core/runtime/values.hpp"
 
@@ -52,20 +53,7 @@ void send_error(httplib::Response& res, int status, const std::string& message,
 }
 
 // Runs one statement on a pooled connection.
-pqxx::result run(ConnectionPool& pool, const Statement& st) {
-  auto lease = pool.acquire();
-  std::vector<const char*> params;
-  for (const auto& p : st.params) params.push_back(p ? p->c_str() : nullptr);
-  try {
-    // One statement is its own transaction (a write and its outbox insert are one
-    // statement), so autocommit saves the BEGIN and COMMIT round trips.
-    pqxx::nontransaction tx(*lease);
-    return tx.exec_params(st.sql, pqxx::prepare::make_dynamic_params(params));
-  } catch (const pqxx::broken_connection&) {
-    lease.discard();
-    throw;
-  }
-}
+pqxx::result run(ConnectionPool& pool, const Statement& st) { return execute(pool, st); }
 
 // The field whose value the database rejected (class 22), found by casting each value alone.
 std::string rejected_field(ConnectionPool& pool, const Values& values) {

@@ -4,10 +4,12 @@
 
 namespace dbsplit::runtime {
 
-ConnectionPool::ConnectionPool(std::string conninfo, int size)
-    : conninfo_(std::move(conninfo)), size_(size < 1 ? 1 : size) {}
+ConnectionPool::ConnectionPool(std::string conninfo, int size, size_t statements_per_connection)
+    : conninfo_(std::move(conninfo)),
+      size_(size < 1 ? 1 : size),
+      statements_per_connection_(statements_per_connection) {}
 
-ConnectionPool::Lease::Lease(ConnectionPool& pool, std::unique_ptr<pqxx::connection> conn)
+ConnectionPool::Lease::Lease(ConnectionPool& pool, std::unique_ptr<PooledConnection> conn)
     : pool_(&pool), conn_(std::move(conn)) {}
 
 ConnectionPool::Lease::~Lease() {
@@ -25,10 +27,10 @@ ConnectionPool::Lease ConnectionPool::acquire() {
   ++open_;
   lock.unlock();
   try {
-    auto conn = std::make_unique<pqxx::connection>(conninfo_);
+    auto conn = std::make_unique<PooledConnection>(conninfo_, statements_per_connection_);
     // Timestamps leave the server as ISO 8601 with their zone (row_to_json uses these).
-    conn->set_variable("TimeZone", "'UTC'");
-    conn->set_variable("DateStyle", "'ISO'");
+    conn->conn.set_variable("TimeZone", "'UTC'");
+    conn->conn.set_variable("DateStyle", "'ISO'");
     return Lease(*this, std::move(conn));
   } catch (const std::exception& e) {
     {
@@ -40,10 +42,10 @@ ConnectionPool::Lease ConnectionPool::acquire() {
   }
 }
 
-void ConnectionPool::release(std::unique_ptr<pqxx::connection> conn) {
+void ConnectionPool::release(std::unique_ptr<PooledConnection> conn) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (conn && conn->is_open()) {
+    if (conn && conn->conn.is_open()) {
       idle_.push_back(std::move(conn));
     } else {
       --open_;
