@@ -59,8 +59,10 @@ void add_serve_command(CLI::App& app, Action& action) {
       plan::Plan plan = plan::read_plan_file(opts->plan);
       auto log_mutex = std::make_shared<std::mutex>();
       runtime::serve(plan, opts->options, [log_mutex](const std::string& line) {
+        // One write per line (stderr is unbuffered): lines of concurrent requests never mix.
+        std::string text = line + "\n";
         std::lock_guard<std::mutex> lock(*log_mutex);
-        std::cerr << line << "\n";
+        std::cerr.write(text.data(), static_cast<std::streamsize>(text.size()));
       });
       return 0;
     };

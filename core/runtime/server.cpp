@@ -6,7 +6,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <chrono>
 #include <ctime>
 #include <thread>
 
@@ -15,6 +14,7 @@
 #include "core/pg/connection.hpp"
 #include "core/plan/sql.hpp"
 #include "core/runtime/handlers.hpp"
+#include "core/runtime/http_server.hpp"
 #include "core/runtime/pool.hpp"
 #include "core/util/error.hpp"
 
@@ -61,9 +61,6 @@ void check_database(ConnectionPool& pool, const codegen::ServiceApi& api,
 constexpr size_t kWorkerThreads = 64;
 constexpr size_t kKeepAliveRequests = 100000;
 
-// The start of the request being handled by this thread, for the log line.
-thread_local std::chrono::steady_clock::time_point request_start;
-
 }  // namespace
 
 void serve(const plan::Plan& plan, const ServeOptions& options, const LogSink& log) {
@@ -78,25 +75,15 @@ void serve(const plan::Plan& plan, const ServeOptions& options, const LogSink& l
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  httplib::Server server;
+  HttpServer server(log);
   server.set_payload_max_length(options.max_body_bytes);
-  // Headers and body go out in separate writes: without this, Nagle and delayed ACKs
-  // add ~40 ms to every keep-alive request.
+  // A response is one send, but one written while the client has not acknowledged the
+  // last would wait for its delayed ACK (~40 ms) under Nagle.
   server.set_tcp_nodelay(true);
   // A keep-alive connection holds a worker thread while open: enough threads that clients
   // do not queue behind idle connections, and connections reused instead of re-opened.
   server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
   server.set_keep_alive_max_count(kKeepAliveRequests);
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-    request_start = std::chrono::steady_clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  server.set_logger([&log](const httplib::Request& req, const httplib::Response& res) {
-    double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_start)
-            .count();
-    log(fmt::format("{} {} {} {:.2f}ms", req.method, req.path, res.status, ms));
-  });
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     std::string message = res.status == 413   ? "request body too large"
