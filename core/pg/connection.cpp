@@ -1,8 +1,9 @@
 #include "core/pg/connection.hpp"
 
-#include <regex>
-
 #include <fmt/format.h>
+
+#include <regex>
+#include <unordered_map>
 
 #include "core/util/error.hpp"
 
@@ -15,7 +16,7 @@ namespace dbsplit::pg {
 namespace {
 
 // PostgreSQL quotes every keyword that is not unreserved; ask its own scanner.
-bool is_keyword_needing_quotes(const std::string& word) {
+bool scan_keyword_needing_quotes(const std::string& word) {
   PgQueryScanResult scan = pg_query_scan(word.c_str());
   bool needs = false;
   if (scan.error == nullptr) {
@@ -30,6 +31,16 @@ bool is_keyword_needing_quotes(const std::string& word) {
   }
   pg_query_free_scan_result(scan);
   return needs;
+}
+
+// The scan costs microseconds and `serve` quotes the same few names in every request's SQL,
+// so each thread remembers its answers (bounded: a schema of 10,000 tables cycles through).
+bool is_keyword_needing_quotes(const std::string& word) {
+  constexpr size_t kRemembered = 4096;
+  thread_local std::unordered_map<std::string, bool> remembered;
+  if (auto it = remembered.find(word); it != remembered.end()) return it->second;
+  if (remembered.size() >= kRemembered) remembered.clear();
+  return remembered.emplace(word, scan_keyword_needing_quotes(word)).first->second;
 }
 
 }  // namespace
@@ -61,10 +72,11 @@ std::unique_ptr<pqxx::connection> connect(const std::string& conninfo, const std
 }
 
 std::string quote_ident(const std::string& name) {
-  bool plain = !name.empty() && (std::islower(static_cast<unsigned char>(name[0])) || name[0] == '_');
+  bool plain =
+      !name.empty() && (std::islower(static_cast<unsigned char>(name[0])) || name[0] == '_');
   for (char c : name) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '_'))
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
       plain = false;
   }
   if (plain && is_keyword_needing_quotes(name)) plain = false;
