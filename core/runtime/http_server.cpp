@@ -4,13 +4,14 @@
 #include <fmt/format.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <optional>
 
 namespace dbsplit::runtime {
@@ -19,16 +20,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 int to_ms(time_t sec, time_t usec) { return static_cast<int>(sec * 1000 + usec / 1000); }
-
-// poll() one socket; > 0 when ready, 0 on timeout, < 0 on error (EINTR retried).
-int wait_for(int sock, short events, int timeout_ms) {
-  pollfd pfd{sock, events, 0};
-  int n;
-  do {
-    n = ::poll(&pfd, 1, timeout_ms);
-  } while (n < 0 && errno == EINTR);
-  return n;
-}
 
 void address_of(const sockaddr_storage& addr, std::string& ip, int& port) {
   char host[NI_MAXHOST] = "";
@@ -40,12 +31,21 @@ void address_of(const sockaddr_storage& addr, std::string& ip, int& port) {
                                     : ntohs(reinterpret_cast<const sockaddr_in&>(addr).sin_port);
 }
 
+timeval to_timeval(int ms) { return timeval{ms / 1000, (ms % 1000) * 1000}; }
+
 // One keep-alive connection: reads through a buffer kept across requests and collects a
-// response's writes until flush() sends them at once.
+// response's writes until flush() sends them at once. The socket blocks for at most a
+// slice of kSliceMs per call, so a waiting thread notices shutdown without a poll() before
+// every read.
 class ConnectionStream final : public httplib::Stream {
  public:
+  static constexpr int kSliceMs = 100;
+
   ConnectionStream(int sock, int read_timeout_ms, int write_timeout_ms)
-      : sock_(sock), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {
+      : sock_(sock), read_timeout_ms_(read_timeout_ms) {
+    timeval slice = to_timeval(kSliceMs), write_timeout = to_timeval(write_timeout_ms);
+    setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &slice, sizeof slice);
+    setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &write_timeout, sizeof write_timeout);
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
     if (getpeername(sock, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
@@ -55,13 +55,13 @@ class ConnectionStream final : public httplib::Stream {
       address_of(addr, local_ip_, local_port_);
   }
 
-  bool is_readable() const override {
-    return in_pos_ < in_.size() || wait_for(sock_, POLLIN, read_timeout_ms_) > 0;
-  }
+  // httplib asks before reading a body; the read itself waits (and fails) as needed.
+  bool is_readable() const override { return !failed_; }
   bool is_writable() const override { return !failed_; }
 
   ssize_t read(char* ptr, size_t size) override {
-    if (in_pos_ == in_.size() && !fill()) return failed_ ? -1 : 0;
+    if (in_pos_ == in_.size() && !receive(read_timeout_ms_, [] { return false; }))
+      return failed_ ? -1 : 0;
     size_t n = std::min(size, in_.size() - in_pos_);
     std::memcpy(ptr, in_.data() + in_pos_, n);
     in_pos_ += n;
@@ -84,57 +84,56 @@ class ConnectionStream final : public httplib::Stream {
   }
   socket_t socket() const override { return sock_; }
 
+  // Waits for the first bytes of the next request; false when the client closed, after
+  // idle_limit_ms without any, or once `stopping` says so.
+  bool next_request(int idle_limit_ms, const std::function<bool()>& stopping) {
+    return in_pos_ < in_.size() || receive(idle_limit_ms, stopping);
+  }
+
   // Sends everything written so far; false when the client is gone or too slow.
   bool flush() {
     size_t sent = 0;
     while (!failed_ && sent < out_.size()) {
       ssize_t n = ::send(sock_, out_.data() + sent, out_.size() - sent, MSG_NOSIGNAL);
-      if (n > 0) {
+      if (n > 0)
         sent += static_cast<size_t>(n);
-      } else if (n < 0 && errno == EINTR) {
+      else if (n < 0 && errno == EINTR)
         continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (wait_for(sock_, POLLOUT, write_timeout_ms_) <= 0) failed_ = true;
-      } else {
-        failed_ = true;
-      }
+      else
+        failed_ = true;  // includes EAGAIN: the write timeout passed
     }
     out_.clear();
     return !failed_;
   }
 
-  bool has_input() const { return in_pos_ < in_.size(); }
-
  private:
-  // Reads what the socket has (waiting up to the read timeout); false at end or error.
-  // Pending output goes first: a client waiting for "100 Continue" sends nothing more.
-  bool fill() {
+  // Reads what the socket has, waiting up to limit_ms; false at the end of the stream,
+  // on an error or timeout (failed_ set), or when `stopping` says so. Pending output goes
+  // first: a client waiting for "100 Continue" sends nothing more.
+  bool receive(int limit_ms, const std::function<bool()>& stopping) {
     if (!out_.empty() && !flush()) return false;
     in_.resize(kChunk);
     in_pos_ = 0;
-    for (bool waited = false;;) {
-      ssize_t n = ::recv(sock_, in_.data(), kChunk, MSG_DONTWAIT);
+    for (int waited = 0;;) {
+      ssize_t n = ::recv(sock_, in_.data(), kChunk, 0);
       if (n > 0) {
         in_.resize(static_cast<size_t>(n));
         return true;
       }
-      in_.clear();
-      if (n == 0) return false;
-      if (errno == EINTR) continue;
-      if ((errno != EAGAIN && errno != EWOULDBLOCK) || waited ||
-          wait_for(sock_, POLLIN, read_timeout_ms_) <= 0) {
-        failed_ = true;
-        return false;
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        waited += kSliceMs;
+        if (waited < limit_ms && !stopping()) continue;
       }
-      in_.resize(kChunk);
-      waited = true;
+      in_.clear();
+      if (n < 0) failed_ = true;
+      return false;
     }
   }
 
   static constexpr size_t kChunk = 16 * 1024;
   int sock_;
   int read_timeout_ms_;
-  int write_timeout_ms_;
   std::string in_;
   size_t in_pos_ = 0;
   std::string out_;
@@ -152,8 +151,6 @@ struct Handled {
 };
 thread_local std::optional<Handled> handled;
 
-constexpr int kIdleSliceMs = 100;  // how often an idle connection checks for shutdown
-
 }  // namespace
 
 HttpServer::HttpServer(RequestLog log) : log_(std::move(log)) {
@@ -167,15 +164,9 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
                         to_ms(write_timeout_sec_, write_timeout_usec_));
   const int idle_limit_ms = static_cast<int>(keep_alive_timeout_sec_ * 1000);
   bool ret = false;
+  auto stopping = [this] { return svr_sock_ == INVALID_SOCKET; };
   for (size_t left = keep_alive_max_count_; left > 0; --left) {
-    // Wait for the next request (or the client's close), watching for shutdown.
-    int idle_ms = 0;
-    while (!strm.has_input() && svr_sock_ != INVALID_SOCKET && idle_ms <= idle_limit_ms) {
-      int ready = wait_for(sock, POLLIN, kIdleSliceMs);
-      if (ready != 0) break;
-      idle_ms += kIdleSliceMs;
-    }
-    if (svr_sock_ == INVALID_SOCKET || idle_ms > idle_limit_ms) break;
+    if (!strm.next_request(idle_limit_ms, stopping)) break;
     auto start = Clock::now();
     bool connection_closed = false;
     handled.reset();
