@@ -1,8 +1,13 @@
 // `dbsplit serve PLAN --service NAME --db URL --listen HOST:PORT`: one service's API from
 // the plan, on its database (docs/serve.md).
-#include <iostream>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "core/plan/json.hpp"
@@ -17,6 +22,59 @@ struct ServeCliOptions {
   std::string listen = "127.0.0.1:8080";
   bool create_outbox = false;
   runtime::ServeOptions options;
+};
+
+// The request log on stderr: lines collect in memory and a writer thread writes them out
+// every 50 ms (or at 64 KiB), so request threads neither make a write call each nor wait
+// for one another's. At most the last 50 ms of lines are lost if the process is killed.
+class StderrLog {
+ public:
+  StderrLog() : writer_([this] { run(); }) {}
+  ~StderrLog() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    writer_.join();
+  }
+  void line(const std::string& text) {
+    bool full;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      pending_ += text;
+      pending_ += '\n';
+      full = pending_.size() >= kFlushBytes;
+    }
+    if (full) wake_.notify_one();
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = 64 * 1024;
+  void run() {
+    std::string out;
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      wake_.wait_for(lock, std::chrono::milliseconds(50),
+                     [this] { return stopping_ || pending_.size() >= kFlushBytes; });
+      out.swap(pending_);
+      bool last = stopping_;
+      lock.unlock();
+      for (size_t done = 0; done < out.size();) {
+        ssize_t n = ::write(STDERR_FILENO, out.data() + done, out.size() - done);
+        if (n <= 0) break;  // stderr closed: the log is lost, serving goes on
+        done += static_cast<size_t>(n);
+      }
+      out.clear();
+      if (last) return;
+      lock.lock();
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::string pending_;
+  bool stopping_ = false;
+  std::thread writer_;  // last: starts once the members above exist
 };
 
 void parse_listen(const std::string& listen, runtime::ServeOptions& options) {
@@ -57,13 +115,8 @@ void add_serve_command(CLI::App& app, Action& action) {
       opts->options.create_outbox = opts->create_outbox ? runtime::ServeOptions::CreateOutbox::yes
                                                         : runtime::ServeOptions::CreateOutbox::no;
       plan::Plan plan = plan::read_plan_file(opts->plan);
-      auto log_mutex = std::make_shared<std::mutex>();
-      runtime::serve(plan, opts->options, [log_mutex](const std::string& line) {
-        // One write per line (stderr is unbuffered): lines of concurrent requests never mix.
-        std::string text = line + "\n";
-        std::lock_guard<std::mutex> lock(*log_mutex);
-        std::cerr.write(text.data(), static_cast<std::streamsize>(text.size()));
-      });
+      StderrLog log;
+      runtime::serve(plan, opts->options, [&log](const std::string& line) { log.line(line); });
       return 0;
     };
   });
