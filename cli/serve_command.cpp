@@ -1,5 +1,7 @@
 // `dbsplit serve PLAN --service NAME --db URL --listen HOST:PORT`: one service's API from
 // the plan, on its database (docs/serve.md).
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -29,7 +31,15 @@ struct ServeCliOptions {
 // for one another's. At most the last 50 ms of lines are lost if the process is killed.
 class StderrLog {
  public:
-  StderrLog() : writer_([this] { run(); }) {}
+  StderrLog() {
+    // Signals are for serve's waiting thread (SIGTERM stops it cleanly), never the writer:
+    // it starts with every signal blocked.
+    sigset_t all, before;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &before);
+    writer_ = std::thread([this] { run(); });
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  }
   ~StderrLog() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -74,7 +84,7 @@ class StderrLog {
   std::condition_variable wake_;
   std::string pending_;
   bool stopping_ = false;
-  std::thread writer_;  // last: starts once the members above exist
+  std::thread writer_;
 };
 
 void parse_listen(const std::string& listen, runtime::ServeOptions& options) {
