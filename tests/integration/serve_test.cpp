@@ -352,6 +352,44 @@ TEST_CASE("the generated client drives the shipping service; every write leaves 
   test::exec_sql(sample().url, "DELETE FROM orders WHERE id = " + order);
 }
 
+TEST_CASE("serve keeps answering while a served table gains and loses a column") {
+  // serve prepares its statements once per connection: PostgreSQL must replan them.
+  auto& s = sample();
+  Served served(s.plan_path, "shipping", s.url, s.dir + "/ddl.log");
+  REQUIRE(test::wait_for_health(served.port));
+  httplib::Client client("127.0.0.1", served.port);
+  auto before = client.Get("/carriers/1");
+  REQUIRE(before);
+  REQUIRE(before->status == 200);
+  std::string rate =
+      std::to_string(nlohmann::json::parse(before->body)["base_rate_cents"].get<int>());
+  auto patch = [&] {
+    return client.Patch("/carriers/1", "{\"base_rate_cents\": " + rate + "}", "application/json");
+  };
+  REQUIRE(patch()->status == 200);
+
+  test::exec_sql(s.url, "ALTER TABLE carriers ADD COLUMN added_by_test text DEFAULT 'new'");
+  auto added = client.Get("/carriers/1");
+  REQUIRE(added);
+  CHECK(added->status == 200);
+  CHECK(added->body == before->body);  // the API serves the plan's columns
+  auto written = patch();
+  REQUIRE(written);
+  CHECK(written->status == 200);
+  // The write's outbox event holds the whole new row, new column included.
+  CHECK(scalar(s.url,
+               "SELECT count(*) FROM dbsplit_outbox.shipping WHERE aggregate_id = '1' AND "
+               "payload->>'added_by_test' = 'new'") == 1);
+
+  test::exec_sql(s.url, "ALTER TABLE carriers DROP COLUMN added_by_test");
+  auto dropped = client.Get("/carriers/1");
+  REQUIRE(dropped);
+  CHECK(dropped->status == 200);
+  CHECK(dropped->body == before->body);
+  CHECK(patch()->status == 200);
+  CHECK(served.process.stop() == 0);
+}
+
 TEST_CASE("bad input, injection and oversized bodies get a 4xx and nothing more; serve stays up") {
   auto& s = sample();
   Served served(s.plan_path, "accounts", s.url, s.dir + "/accounts.log");
