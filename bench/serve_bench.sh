@@ -5,10 +5,11 @@
 #   fixed rate  bench/serve_rate_bench.cpp at --rate req/s vs pgbench -R at the same rate:
 #               p50/p90/p99/p99.9/max, each latency counted from the request's scheduled
 #               time (both use a Poisson schedule), so queueing behind a stall is counted.
-# pgbench runs in its extended-protocol mode (-M extended: parse, bind and execute per
-# query, like a driver without a statement cache); `--pgbench-mode prepared` compares
-# against a client that prepares once per connection, as serve does.
-# Prints `ratio serve/direct_sql: X.XX` (saturation throughput ratio) last.
+# The baseline pgbench prepares its statement once per connection (-M prepared), as serve
+# does, so both sides leave PostgreSQL the same work per lookup; the saturation section
+# also runs -M extended (parse, bind and execute every query; slower, and the baseline of
+# the first measurements) for reference. --pgbench-mode picks another baseline.
+# Prints `ratio serve/direct_sql: X.XX` (saturation throughput, serve / baseline) last.
 #
 # usage: bench/serve_bench.sh [--scale S] [--connections C] [--seconds T] [--rate R]
 #                             [--pgbench-mode extended|prepared|simple] [--db URL]
@@ -23,7 +24,7 @@ SCALE=100
 CONNECTIONS=8
 SECONDS_PER_RUN=15
 RATE=1000
-PGBENCH_MODE=extended
+PGBENCH_MODE=prepared
 DB=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -93,8 +94,10 @@ cat > "$WORK/get.sql" <<SQL
 \set id random(1, $ROWS)
 SELECT * FROM orders WHERE id = :id;
 SQL
-pgbench() {
-  (cd "$WORK" && "$PGBIN/pgbench" -n -M "$PGBENCH_MODE" -c "$CONNECTIONS" -j 2 -f get.sql "$@" "$SHOP" 2>&1)
+pgbench() { # MODE ARGS...
+  local mode=$1
+  shift
+  (cd "$WORK" && "$PGBIN/pgbench" -n -M "$mode" -c "$CONNECTIONS" -j 2 -f get.sql "$@" "$SHOP" 2>&1)
 }
 # p50 p90 p99 p99.9 max (ms, nearest rank) of pgbench's per-transaction logs $WORK/$1.*;
 # the third field is the latency in µs, under -R counted from the scheduled start.
@@ -108,13 +111,15 @@ pgbench_percentiles() {
 # Saturation: warm both paths, then measure each for the same time.
 wrk -t2 -c"$CONNECTIONS" -d2s -s "$WORK/get.lua" "http://127.0.0.1:$PORT" >/dev/null
 WRK_OUT=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$WORK/get.lua" "http://127.0.0.1:$PORT")
-pgbench -T 2 >/dev/null
-PGB_OUT=$(pgbench -T "$SECONDS_PER_RUN" -l --log-prefix=sat)
+pgbench "$PGBENCH_MODE" -T 2 >/dev/null
+PGB_OUT=$(pgbench "$PGBENCH_MODE" -T "$SECONDS_PER_RUN" -l --log-prefix=sat)
+REF_OUT=""
+[ "$PGBENCH_MODE" = extended ] || REF_OUT=$(pgbench extended -T "$SECONDS_PER_RUN" -l --log-prefix=ref)
 
 # Fixed rate: the same lookups, due on a Poisson schedule at $RATE per second.
 RATE_OUT=$("$RATE_BENCH" --url "http://127.0.0.1:$PORT" --path '/orders/{id}' --max-id "$ROWS" \
   --rate "$RATE" --seconds "$SECONDS_PER_RUN" --connections "$CONNECTIONS" --arrivals poisson)
-PGR_OUT=$(pgbench -R "$RATE" -T "$SECONDS_PER_RUN" -l --log-prefix=rate)
+PGR_OUT=$(pgbench "$PGBENCH_MODE" -R "$RATE" -T "$SECONDS_PER_RUN" -l --log-prefix=rate)
 
 to_ms() { # wrk prints 512.00us, 1.20ms or 1.01s
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
@@ -131,12 +136,18 @@ rate_sql_achieved=$(echo "$PGR_OUT" | awk '/^tps/ { print $3 }')
 read -r rq_p50 rq_p90 rq_p99 rq_p999 rq_max < <(pgbench_percentiles rate)
 
 echo "table: orders, $ROWS rows (sample scale $SCALE); $CONNECTIONS connections, ${SECONDS_PER_RUN}s each," \
-  "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); pgbench -M $PGBENCH_MODE"
+  "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "saturation (closed loop, as fast as each goes):"
 printf "  serve (wrk, GET /orders/{id}):      %10.0f req/s  p50 %7s ms  p99 %8s ms  non-2xx %s\n" \
   "$serve_rps" "$serve_p50" "$serve_p99" "${serve_errors:-0}"
-printf "  direct_sql (pgbench, same lookup):  %10.0f tx/s   p50 %7s ms  p99 %8s ms\n" \
-  "$sql_tps" "$sql_p50" "$sql_p99"
+printf "  direct_sql (pgbench -M %-8s):   %10.0f tx/s   p50 %7s ms  p99 %8s ms\n" \
+  "$PGBENCH_MODE" "$sql_tps" "$sql_p50" "$sql_p99"
+if [ -n "$REF_OUT" ]; then
+  ref_tps=$(echo "$REF_OUT" | awk '/^tps/ { print $3 }')
+  read -r ref_p50 _ ref_p99 _ _ < <(pgbench_percentiles ref)
+  printf "  reference (pgbench -M extended):    %10.0f tx/s   p50 %7s ms  p99 %8s ms  (serve/extended %.2f)\n" \
+    "$ref_tps" "$ref_p50" "$ref_p99" "$(awk -v a="$serve_rps" -v b="$ref_tps" 'BEGIN { print a / b }')"
+fi
 echo "fixed rate $RATE/s (open loop, latency from the scheduled time):"
 printf "  serve (serve_rate_bench):   %7.0f req/s  p50 %7s  p90 %7s  p99 %7s  p99.9 %8s  max %8s ms  errors %s\n" \
   "$rate_serve_achieved" "$rs_p50" "$rs_p90" "$rs_p99" "$rs_p999" "$rs_max" "$rate_serve_errors"
