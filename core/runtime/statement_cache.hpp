@@ -25,8 +25,6 @@ class StatementCache {
   // transaction that saw the error may be aborted and refuse any command.
   void forget(const std::string& sql);
 
-  size_t size() const { return entries_.size(); }
-
  private:
   struct Entry {
     std::string name;
