@@ -1,5 +1,6 @@
 // `dbsplit verify contracts PLAN --db URL --service-url NAME=URL...`: every endpoint
-// that replaces a cross-service read returns what the replaced SQL reads, on live data.
+// that replaces a cross-service read returns what the replaced SQL reads, and every
+// command does what the write it replaces does, on live data (changing none).
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -53,7 +54,8 @@ void add_verify_command(CLI::App& app, Action& action) {
   verify->require_subcommand(1);
   auto* contracts = verify->add_subcommand(
       "contracts",
-      "Check every endpoint replacing a cross-service read against the SQL it replaces");
+      "Check every endpoint replacing a cross-service read or write against the SQL it "
+      "replaces");
   contracts->add_option("PLAN", opts->plan, "Plan file")->required();
   contracts->add_option("--db", opts->options.db_url, "URL of the live (shared) database")
       ->required();
@@ -67,7 +69,10 @@ void add_verify_command(CLI::App& app, Action& action) {
   contracts->add_option("--format", opts->format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   contracts->footer(
-      "Exit codes: 0 no difference, 3 differences (DS401-DS403), 1 the database failed.\n\n"
+      "Exit codes: 0 no difference, 3 differences (DS401-DS403, DS405, DS406), 1 the "
+      "database failed.\n"
+      "Commands are compared on a dry run (dry_run=true) and the replaced statement in a\n"
+      "transaction that is rolled back: no data is kept.\n\n"
       "Example:\n"
       "  dbsplit verify contracts plan.json --db postgresql://localhost/shop \\\n"
       "      --service-url orders=http://127.0.0.1:8081 --service-url "

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "core/codegen/command_model.hpp"
 #include "core/pg/connection.hpp"
 #include "core/plan/builder_detail.hpp"
 #include "core/util/error.hpp"
@@ -174,6 +175,16 @@ ServiceApi describe_service(const plan::Plan& plan, const std::string& service) 
   }
   std::sort(api.queries.begin(), api.queries.end(),
             [](const Query& a, const Query& b) { return a.name < b.name; });
+  std::set<std::string> seen_commands;
+  for (const auto& d : plan.dependencies) {
+    if (!d.endpoint || d.endpoint->service != service) continue;
+    const plan::ApiEndpoint& e = *d.endpoint;
+    if (e.method != plan::ApiEndpoint::Method::write || !seen_commands.insert(e.name).second)
+      continue;
+    api.commands.push_back(describe_command(e, api.find_resource(e.resource), plan.schema));
+  }
+  std::sort(api.commands.begin(), api.commands.end(),
+            [](const Command& a, const Command& b) { return a.name < b.name; });
   return api;
 }
 

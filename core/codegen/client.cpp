@@ -179,6 +179,40 @@ std::string base(const Resource& r, bool singular) {
   return r.schema == "public" ? name : r.schema + "_" + name;
 }
 
+// The arguments of a command, all sent (an unset member as null, SQL NULL).
+std::string request_struct(const Command& c) {
+  std::string type = c.type_name + "Request";
+  std::string out = "// Arguments of " + c.name +
+                    ": every member is sent; an unset one as null.\n" + "struct " + type + " {\n";
+  for (const auto& a : c.arguments)
+    out += "  std::optional<" + value_type(a.field.kind) + "> " + identifier(a.name) + ";  // $" +
+           std::to_string(a.number) + ", " + a.field.sql_type + "\n";
+  return out + "};\nvoid to_json(nlohmann::json& j, const " + type + "& v);\n\n";
+}
+
+std::string result_struct(const Command& c) {
+  std::string type = c.type_name + "Result";
+  return "// What " + c.name +
+         " did: the rows it touched (none when its conditions matched none).\n" + "struct " + type +
+         " {\n  int64_t count = 0;\n  std::vector<" + c.type_name +
+         "Row> rows;\n  bool dry_run = false;  // true: rolled back, nothing kept\n};\n" +
+         "void from_json(const nlohmann::json& j, " + type + "& v);\n\n";
+}
+
+std::string command_functions(const Command& c) {
+  std::string out = "void to_json(nlohmann::json& j, const " + c.type_name +
+                    "Request& v) {\n  j = nlohmann::json::object();\n";
+  for (const auto& a : c.arguments) {
+    std::string m = identifier(a.name);
+    std::string key = "\"" + a.name + "\"";
+    out += "  if (v." + m + ") j[" + key + "] = *v." + m + "; else j[" + key + "] = nullptr;\n";
+  }
+  out += "}\n\nvoid from_json(const nlohmann::json& j, " + c.type_name +
+         "Result& v) {\n  j.at(\"count\").get_to(v.count);\n  j.at(\"rows\").get_to(v.rows);\n"
+         "  v.dry_run = j.value(\"dry_run\", false);\n}\n\n";
+  return out;
+}
+
 const char* kListArgs =
     "const Filters& filters = {}, int limit = 100, const std::string& cursor = \"\"";
 const char* kListArgsDef = "const Filters& filters, int limit, const std::string& cursor";
@@ -214,7 +248,9 @@ std::string client_header(const ServiceApi& api) {
       "using Filters = std::vector<std::pair<std::string, std::string>>;\n\n"
       "// One page of a list, in key order; pass next_cursor to get the next one.\n"
       "template <class Row>\nstruct Page {\n  std::vector<Row> items;\n"
-      "  std::optional<std::string> next_cursor;\n};\n\n";
+      "  std::optional<std::string> next_cursor;\n};\n\n"
+      "// yes: run a command in a transaction that is rolled back and say what it would do.\n"
+      "enum class DryRun { no, yes };\n\n";
   for (const auto& r : api.resources) {
     out += row_struct(r.type_name, fields_of(r, all_names(r)), "A row of " + r.table + ".");
     out += fields_struct(r);
@@ -222,6 +258,17 @@ std::string client_header(const ServiceApi& api) {
   for (const auto& q : api.queries)
     out += row_struct(q.type_name, fields_of(*api.find_resource(q.resource), q.columns),
                       "A row of " + q.name + ": replaces " + one_line(q.replaces));
+  for (const auto& c : api.commands) {
+    if (!c.unsupported.empty()) {
+      out += "// Not in this client: command " + c.name + ", which dbsplit cannot serve (" +
+             one_line(c.unsupported) + ").\n\n";
+      continue;
+    }
+    out += request_struct(c);
+    out += row_struct(c.type_name + "Row", fields_of(*api.find_resource(c.resource), c.columns),
+                      "A row " + c.name + " touched (" + c.resource + ").");
+    out += result_struct(c);
+  }
   out +=
       "class Client {\n public:\n  // base_url: \"http://host:port\" of `dbsplit serve`.\n"
       "  explicit Client(const std::string& base_url);\n  ~Client();\n"
@@ -242,6 +289,10 @@ std::string client_header(const ServiceApi& api) {
   for (const auto& q : api.queries)
     out += "  // " + one_line(q.replaces) + "\n  Page<" + q.type_name + "> " + q.name + "(" +
            kListArgs + ");\n";
+  for (const auto& c : api.commands)
+    if (c.unsupported.empty())
+      out += "  // " + one_line(c.replaces) + "\n  " + c.type_name + "Result " + c.operation +
+             "(const " + c.type_name + "Request& request, DryRun dry_run = DryRun::no);\n";
   out +=
       "\n private:\n  nlohmann::json call(const char* method, const std::string& path,\n"
       "                      const nlohmann::json* body, int expected);\n"
@@ -285,6 +336,11 @@ std::string client_source(const ServiceApi& api) {
   }
   for (const auto& q : api.queries)
     out += row_functions(q.type_name, fields_of(*api.find_resource(q.resource), q.columns));
+  for (const auto& c : api.commands) {
+    if (!c.unsupported.empty()) continue;
+    out += row_functions(c.type_name + "Row", fields_of(*api.find_resource(c.resource), c.columns));
+    out += command_functions(c);
+  }
   out +=
       "Client::Client(const std::string& base_url) : "
       "http_(std::make_unique<httplib::Client>(base_url)) {}\n"
@@ -342,6 +398,14 @@ std::string client_source(const ServiceApi& api) {
     out += "Page<" + q.type_name + "> Client::" + q.name + "(" + kListArgsDef +
            ") {\n  return page_of<" + q.type_name + ">(call(\"GET\", list_path(\"" + q.path +
            "\", filters, limit, cursor), nullptr, 200));\n}\n\n";
+  for (const auto& c : api.commands)
+    if (c.unsupported.empty())
+      out += c.type_name + "Result Client::" + c.operation + "(const " + c.type_name +
+             "Request& request, DryRun dry_run) {\n  nlohmann::json body = request;\n"
+             "  std::string path = dry_run == DryRun::yes ? \"" +
+             c.path + "?dry_run=true\" : \"" + c.path +
+             "\";\n  return call(\"POST\", path, &body, 200).get<" + c.type_name +
+             "Result>();\n}\n\n";
   out += "}  // namespace " + ns + "\n";
   return out;
 }

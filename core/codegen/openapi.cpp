@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/codegen/command_model.hpp"
 #include "core/plan/builder_detail.hpp"
 #include "core/plan/sql.hpp"
 
@@ -219,6 +220,61 @@ void add_query(ojson& paths, ojson& schemas, const ServiceApi& api, const Query&
   paths[q.path] = {{"get", get}};
 }
 
+ojson dry_run_parameter() {
+  return {{"name", "dry_run"},
+          {"in", "query"},
+          {"required", false},
+          {"description",
+           "true: run the command in a transaction that is rolled back (its outbox event "
+           "too) and answer what it would have done"},
+          {"schema", {{"type", "boolean"}, {"default", false}}}};
+}
+
+void add_command(ojson& paths, ojson& schemas, const ServiceApi& api, const Command& c) {
+  const Resource& r = *api.find_resource(c.resource);
+  ojson properties = ojson::object();
+  std::vector<std::string> required;
+  for (const auto& a : c.arguments) {
+    ojson schema = field_schema(a.field);
+    schema["description"] = "$" + std::to_string(a.number) + " of the replaced statement";
+    properties[a.name] = schema;
+    required.push_back(a.name);
+  }
+  ojson request = {{"type", "object"}};
+  if (!required.empty()) request["required"] = required;
+  request["properties"] = properties;
+  request["additionalProperties"] = false;
+  schemas[c.type_name + "Request"] = request;
+  schemas[c.type_name + "Row"] = row_schema(r, c.columns);
+  schemas[c.type_name + "Result"] = {
+      {"type", "object"},
+      {"required", {"count", "rows"}},
+      {"properties",
+       {{"count",
+         {{"type", "integer"},
+          {"format", "int64"},
+          {"description", "rows the statement touched; 0 when its conditions matched none"}}},
+        {"rows", {{"type", "array"}, {"items", schema_ref(c.type_name + "Row")}}},
+        {"dry_run",
+         {{"type", "boolean"}, {"description", "present and true when nothing was kept"}}}}}};
+  ojson post = {
+      {"operationId", c.operation},
+      {"summary", "Run the write " + c.name + " on " + c.resource +
+                      " (records one outbox event per row, " +
+                      event_type(api.service, r, change_of(c.kind)) + ")"},
+      {"description", "Replaces the cross-service write: " + c.replaces},
+      {"tags", {"commands"}},
+      {"parameters", ojson::array({dry_run_parameter()})},
+      {"requestBody",
+       {{"required", true}, {"content", json_content(schema_ref(c.type_name + "Request"))}}},
+      {"responses",
+       {{"200",
+         {{"description", "the rows the statement touched (count 0 when none matched)"},
+          {"content", json_content(schema_ref(c.type_name + "Result"))}}}}}};
+  post["responses"].update(error_responses(false, true));
+  paths[c.path] = {{"post", post}};
+}
+
 ojson probe(const char* id, const char* summary) {
   ojson responses = ojson::object();
   responses["200"] = {{"description", "ok"}, {"content", json_content({{"type", "object"}})}};
@@ -256,6 +312,15 @@ ojson openapi_document(const ServiceApi& api, const std::string& plan_database) 
   paths["/ready"] = probe("ready", "The database is reachable");
   for (const auto& r : api.resources) add_resource(paths, schemas, r);
   for (const auto& q : api.queries) add_query(paths, schemas, api, q);
+  ojson unsupported = ojson::array();
+  for (const auto& c : api.commands) {
+    if (c.unsupported.empty()) {
+      add_command(paths, schemas, api, c);
+    } else {
+      unsupported.push_back(
+          {{"command", c.name}, {"replaces", c.replaces}, {"reason", c.unsupported}});
+    }
+  }
   ojson doc = ojson::object();
   doc["openapi"] = "3.0.3";
   doc["info"] = {{"title", api.service + " service"},
@@ -265,6 +330,8 @@ ojson openapi_document(const ServiceApi& api, const std::string& plan_database) 
   doc["servers"] = ojson::array({{{"url", "http://127.0.0.1:8080"}}});
   doc["paths"] = paths;
   doc["components"] = {{"schemas", schemas}};
+  // Write endpoints of the plan this API cannot serve, and why (not an operation).
+  if (!unsupported.empty()) doc["x-dbsplit-unsupported"] = unsupported;
   return doc;
 }
 

@@ -10,6 +10,7 @@
 #include "core/codegen/api_model.hpp"
 #include "core/pg/connection.hpp"
 #include "core/plan/sql.hpp"
+#include "core/runtime/command_contracts.hpp"
 #include "core/runtime/statement_params.hpp"
 #include "core/runtime/values.hpp"
 #include "core/util/error.hpp"
@@ -342,9 +343,12 @@ ContractReport check_contracts(const plan::Plan& plan, const ContractOptions& op
   ContractReport report;
   Checker checker(plan, options, *conn, report);
   for (const auto& d : plan.dependencies) {
-    if (!d.endpoint || d.endpoint->method != plan::ApiEndpoint::Method::read) continue;
+    if (!d.endpoint) continue;
     try {
-      checker.check(d);
+      if (d.endpoint->method == plan::ApiEndpoint::Method::write)
+        check_command_contract(plan, d, options, *conn, report);
+      else
+        checker.check(d);
     } catch (const pqxx::broken_connection& e) {
       throw RuntimeError("lost the connection to " + pg::redact(options.db_url) + ": " + e.what());
     } catch (const pqxx::sql_error& e) {

@@ -1,8 +1,9 @@
 #pragma once
 // `dbsplit verify contracts`: for every read the plan replaces with an API endpoint, run
 // the replaced SQL on live data for a sample of parameter values taken from the table and
-// call the endpoint with the same values; every difference is a DS4xx diagnostic
-// (docs/diagnostics.md, "contracts").
+// call the endpoint with the same values; for every write, compare the replaced statement
+// and the command on sampled arguments without keeping either (command_contracts.hpp).
+// Every difference is a DS4xx diagnostic (docs/diagnostics.md, "contracts").
 #include <map>
 #include <string>
 #include <vector>
@@ -25,7 +26,8 @@ struct ContractReport {
 };
 
 // Throws RuntimeError when the database cannot be reached. Endpoints that cannot be
-// checked (no --service-url, unbound parameters) are reported as DS404 warnings.
+// checked (no --service-url, unbound parameters, unsupported commands) are reported as
+// DS404 warnings.
 ContractReport check_contracts(const plan::Plan& plan, const ContractOptions& options);
 
 }  // namespace dbsplit::runtime

@@ -53,4 +53,17 @@ pqxx::result execute(ConnectionPool& pool, const Statement& st) {
   }
 }
 
+pqxx::result execute_rolled_back(ConnectionPool& pool, const Statement& st) {
+  auto lease = pool.acquire();
+  try {
+    pqxx::work tx(*lease);
+    pqxx::result result = execute_in(tx, lease, st);
+    tx.abort();
+    return result;
+  } catch (const pqxx::broken_connection&) {
+    lease.discard();
+    throw;
+  }
+}
+
 }  // namespace dbsplit::runtime

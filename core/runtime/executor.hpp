@@ -15,6 +15,10 @@ namespace dbsplit::runtime {
 // a broken connection is closed instead of returned to the pool.
 pqxx::result execute(ConnectionPool& pool, const Statement& st);
 
+// Runs one statement in a transaction that is rolled back, as `execute` does otherwise:
+// the dry run of a command, whose writes and outbox events vanish with it. No retry.
+pqxx::result execute_rolled_back(ConnectionPool& pool, const Statement& st);
+
 // Runs one statement inside `tx`, open on `lease`'s connection, as a prepared statement.
 // No retry (the transaction is aborted by any error), but a refused cached plan is
 // forgotten so the next use prepares it again.

@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "core/plan/sql.hpp"
+#include "core/runtime/command_input.hpp"
 #include "core/runtime/executor.hpp"
 #include "core/runtime/statements.hpp"
 #include "core/runtime/values.hpp"
@@ -258,6 +259,27 @@ void Handlers::remove(const Resource& r, const httplib::Request& req, httplib::R
   });
 }
 
+void Handlers::command(const codegen::Command& c, const httplib::Request& req,
+                       httplib::Response& res) {
+  Values values;
+  guarded(res, pool_, &values, [&] {
+    DryRun dry_run = dry_run_of(req.target);
+    auto params = command_params(c, parse_body(req));
+    for (size_t i = 0; i < params.size(); ++i)
+      values.emplace_back(&c.arguments[i].field, params[i]);
+    Statement st =
+        command_statement(c, *api_.find_resource(c.resource), api_.service, outbox_, params);
+    // A dry run swaps the executor only: the same statement, rolled back.
+    auto rows = dry_run == DryRun::yes ? execute_rolled_back(pool_, st) : run(pool_, st);
+    std::string body = "{\"count\":" + std::to_string(rows.size()) + ",\"rows\":[";
+    for (pqxx::result::size_type i = 0; i < rows.size(); ++i)
+      body += (i ? "," : "") + std::string(rows[i][0].c_str());
+    body += "]";
+    if (dry_run == DryRun::yes) body += ",\"dry_run\":true";
+    send(res, 200, body + "}");
+  });
+}
+
 void Handlers::ready(httplib::Response& res) {
   guarded(res, pool_, nullptr, [&] {
     Statement probe;
@@ -301,6 +323,11 @@ void Handlers::install(httplib::Server& server) {
                [this, r, &q](const httplib::Request& req, httplib::Response& res) {
                  list(*r, q.columns, q.filters, req, res);
                });
+  }
+  for (const auto& c : api_.commands) {
+    if (!c.unsupported.empty()) continue;  // announced by serve at start
+    server.Post(regex_escape(c.path), [this, &c](const httplib::Request& req,
+                                                 httplib::Response& res) { command(c, req, res); });
   }
 }
 

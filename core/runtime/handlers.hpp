@@ -1,6 +1,6 @@
 #pragma once
 // The HTTP handlers of `dbsplit serve`: one generic implementation of get, list, create,
-// update, delete and the plan's queries for any resource of any service, with the
+// update, delete and the plan's queries and commands for any service, with the
 // status codes of docs/serve.md (400 naming the field, 404, 409 naming the constraint,
 // 503 when the database is unreachable).
 #include <httplib.h>
@@ -24,6 +24,7 @@ class Handlers {
   void create(const codegen::Resource& r, const httplib::Request& req, httplib::Response& res);
   void update(const codegen::Resource& r, const httplib::Request& req, httplib::Response& res);
   void remove(const codegen::Resource& r, const httplib::Request& req, httplib::Response& res);
+  void command(const codegen::Command& c, const httplib::Request& req, httplib::Response& res);
   void ready(httplib::Response& res);
 
   const codegen::ServiceApi& api_;

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <ctime>
 #include <thread>
@@ -100,9 +101,21 @@ void serve(const plan::Plan& plan, const ServeOptions& options, const LogSink& l
     throw RuntimeError(
         fmt::format("cannot listen on {}:{}; is the port in use? pick another with --listen",
                     options.host, options.port));
-  log(fmt::format("dbsplit serve: service {} on http://{}:{} ({} resources, {} queries, pool {})",
-                  api.service, options.host, options.port, api.resources.size(), api.queries.size(),
-                  options.pool_size));
+  size_t commands = 0;
+  for (const auto& c : api.commands) {
+    if (c.unsupported.empty()) {
+      ++commands;
+      continue;
+    }
+    std::string replaces = c.replaces;
+    std::replace(replaces.begin(), replaces.end(), '\n', ' ');
+    log(fmt::format("dbsplit serve: note: command {} is not served: {}; it replaces: {}", c.name,
+                    c.unsupported, replaces));
+  }
+  log(fmt::format(
+      "dbsplit serve: service {} on http://{}:{} ({} resources, {} queries, {} commands, pool {})",
+      api.service, options.host, options.port, api.resources.size(), api.queries.size(), commands,
+      options.pool_size));
 
   std::atomic<bool> done{false};
   std::thread waiter([&] {

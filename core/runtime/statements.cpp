@@ -1,5 +1,8 @@
 #include "core/runtime/statements.hpp"
 
+#include <map>
+
+#include "core/codegen/command_model.hpp"
 #include "core/pg/connection.hpp"
 #include "core/plan/sql.hpp"
 #include "core/runtime/values.hpp"
@@ -131,6 +134,38 @@ Statement delete_row(const Resource& r, const std::string& service, const std::s
   std::string outbox_part = outbox_cte(r, service, outbox, "deleted", st);
   st.sql = "WITH w AS (DELETE FROM " + plan::sql::table(r.table) + " t WHERE " + where +
            " RETURNING t.*), " + outbox_part + " SELECT " + json_of(r, all_columns(r), "w") +
+           " FROM w";
+  return st;
+}
+
+Statement command_statement(const codegen::Command& c, const Resource& r,
+                            const std::string& service, const std::string& outbox,
+                            const std::vector<std::optional<std::string>>& values) {
+  Statement st;
+  for (const auto& v : values) st.add(v);
+  std::map<int, size_t> index;  // $N of the statement → argument
+  for (size_t i = 0; i < c.arguments.size(); ++i) index[c.arguments[i].number] = i;
+  // Edited from the last $N to the first, so the offsets before each edit stay right.
+  // Argument i becomes $i+1: a statement may skip numbers, the parameters may not.
+  std::string sql = c.statement;
+  for (auto site = c.sites.rbegin(); site != c.sites.rend(); ++site) {
+    size_t i = index.at(site->number);
+    const codegen::CommandArgument& a = c.arguments[i];
+    int n = static_cast<int>(i + 1);
+    std::string expression = "$" + std::to_string(n);
+    if (a.typed == codegen::CommandArgument::Typed::yes) {
+      // "$3 * $4" of unknown types is ambiguous ("operator is not unique"): cast each.
+      expression = param_expression(a.field, n);
+      if (a.field.kind != codegen::ValueKind::json && a.field.kind != codegen::ValueKind::array)
+        expression += "::" + a.field.sql_type;
+      expression = "(" + expression + ")";
+    }
+    sql.replace(site->offset, site->length, expression);
+  }
+  // A newline first: the statement may end in a -- comment.
+  std::string write = sql + "\nRETURNING " + pg::quote_ident(c.target) + ".*";
+  std::string outbox_part = outbox_cte(r, service, outbox, codegen::change_of(c.kind), st);
+  st.sql = "WITH w AS (" + write + "), " + outbox_part + " SELECT " + json_of(r, c.columns, "w") +
            " FROM w";
   return st;
 }

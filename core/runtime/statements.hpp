@@ -44,4 +44,11 @@ Statement update_row(
 Statement delete_row(const codegen::Resource& r, const std::string& service,
                      const std::string& outbox, const std::vector<std::string>& key);
 
+// A command (a supported one): its replaced statement with each $N cast to its argument's
+// type, wrapped so the same statement records an outbox event per row it touches; returns
+// the command's columns of each row. `values` holds one per argument, in argument order.
+Statement command_statement(const codegen::Command& c, const codegen::Resource& r,
+                            const std::string& service, const std::string& outbox,
+                            const std::vector<std::optional<std::string>>& values);
+
 }  // namespace dbsplit::runtime
