@@ -152,4 +152,24 @@ class ServeProcess {
   std::string log_;
 };
 
+// `dbsplit serve` of one service of a plan file on a free port (with --create-outbox
+// unless `extra` says otherwise), its output in `log`; stopped when destroyed.
+struct Served {
+  int port;
+  ServeProcess process;
+  Served(const std::string& plan_path, const std::string& service, const std::string& url,
+         const std::string& log, std::vector<std::string> extra = {"--create-outbox"})
+      : port(pg::free_port()), process(args(plan_path, service, url, port, extra), log) {}
+  static std::vector<std::string> args(const std::string& plan_path, const std::string& service,
+                                       const std::string& url, int port,
+                                       std::vector<std::string> extra) {
+    std::vector<std::string> a = {
+        "serve", plan_path, "--service", service,
+        "--db",  url,       "--listen",  "127.0.0.1:" + std::to_string(port)};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(port); }
+};
+
 }  // namespace dbsplit::test

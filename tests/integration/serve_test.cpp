@@ -49,23 +49,7 @@ long long scalar(const std::string& url, const std::string& sql) {
   return tx.exec1(sql)[0].as<long long>();
 }
 
-struct Served {
-  int port;
-  test::ServeProcess process;
-  Served(const std::string& plan_path, const std::string& service, const std::string& url,
-         const std::string& log, std::vector<std::string> extra = {"--create-outbox"})
-      : port(pg::free_port()), process(args(plan_path, service, url, port, extra), log) {}
-  static std::vector<std::string> args(const std::string& plan_path, const std::string& service,
-                                       const std::string& url, int port,
-                                       std::vector<std::string> extra) {
-    std::vector<std::string> a = {
-        "serve", plan_path, "--service", service,
-        "--db",  url,       "--listen",  "127.0.0.1:" + std::to_string(port)};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-  }
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port); }
-};
+using test::Served;
 
 // Generates `service`'s client from the plan at plan_path with `dbsplit generate` and
 // compiles serve_client/<service>_main.cpp against it; returns the executable, or "" after
@@ -577,7 +561,8 @@ TEST_CASE("the committed sample plan: every service serves, and its contracts ho
   auto result = run_process(argv);
   INFO(result.output);
   CHECK(result.exit_code == 0);
-  CHECK(result.output.find("Contracts: 2 endpoints checked with ") != std::string::npos);
+  // Two read endpoints and the three commands (tests/integration/serve_commands_test.cpp).
+  CHECK(result.output.find("Contracts: 5 endpoints checked with ") != std::string::npos);
   CHECK(result.output.find("; 0 differences, 0 warnings") != std::string::npos);
   for (auto& served : services) CHECK(served->process.stop() == 0);
 }
