@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "core/codegen/api_model.hpp"
 #include "core/codegen/generate.hpp"
 #include "core/plan/json.hpp"
 
@@ -34,6 +35,14 @@ void add_generate_command(CLI::App& app, Action& action) {
     action = [opts] {
       plan::Plan plan = plan::read_plan_file(opts->plan);
       for (const auto& path : codegen::generate(plan, opts->options)) std::cout << path << "\n";
+      // Write endpoints dbsplit cannot serve are left out of the API; say which and why.
+      for (const auto& service : plan.services) {
+        if (!opts->options.service.empty() && service.name != opts->options.service) continue;
+        for (const auto& c : codegen::describe_service(plan, service.name).commands)
+          if (!c.unsupported.empty())
+            std::cerr << "dbsplit generate: note: command " << service.name << "." << c.name
+                      << " is not generated: " << c.unsupported << "\n";
+      }
       return 0;
     };
   });

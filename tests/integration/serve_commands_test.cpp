@@ -201,6 +201,32 @@ TEST_CASE("bad arguments get a 400 naming them; nothing is written") {
                                      "warehouse_id": 1, "quantity_at_least": 1})");
   CHECK(injected["field"] == "quantity_decrement");
 
+  // Injection and malformed values in every argument: each refused, naming it.
+  const std::vector<nlohmann::json> payloads = {"1' OR '1'='1",
+                                                "1; DROP TABLE stock; --",
+                                                "1) OR (1=1",
+                                                std::string("a\0b", 3),
+                                                nlohmann::json::parse("9223372036854775808"),
+                                                1.5,
+                                                nlohmann::json::array({1}),
+                                                true};
+  int requests = 0;
+  for (const auto& argument :
+       {"quantity_decrement", "product_id", "warehouse_id", "quantity_at_least"}) {
+    for (const auto& payload : payloads) {
+      nlohmann::json body = nlohmann::json::parse(good);
+      body[argument] = payload;
+      INFO(argument << " = " << payload.dump());
+      CHECK(refused(path, body.dump())["field"] == argument);
+      ++requests;
+    }
+  }
+  CHECK(requests == 32);
+  auto invalid =
+      client.Post(path.c_str(), std::string("{\"product_id\": \"\xff\"}"), "application/json");
+  REQUIRE(invalid);
+  CHECK(invalid->status == 400);
+
   CHECK(value("SELECT sum(quantity) FROM stock") == stock_before);
   CHECK(last_event("inventory") == events_before);
   CHECK(inventory.process.exited() == std::nullopt);
@@ -225,6 +251,8 @@ TEST_CASE("a command serve cannot wrap is skipped with a note; the rest of its s
 
   auto generated = run_process({bin(), "generate", plan, "-o", s.dir + "/gen-returning"});
   REQUIRE(generated.exit_code == 0);
+  CHECK(generated.output.find("dbsplit generate: note: command inventory.update_stock is not "
+                              "generated: it has its own RETURNING clause") != std::string::npos);
   auto doc =
       nlohmann::json::parse(read_file_or_empty(s.dir + "/gen-returning/inventory/openapi.json"));
   CHECK(!doc["paths"].contains("/commands/update_stock"));
