@@ -220,7 +220,7 @@ std::string contract_check(const OperationContext& ctx, const nlohmann::json& p)
   std::string out =
       report.endpoints_checked == 0
           ? fmt::format(
-                "{} answers /ready; it has no endpoint replacing a read, so no "
+                "{} answers /ready; it has no endpoint replacing a read or a write, so no "
                 "contract to compare",
                 service)
           : fmt::format("contract check of {}: {} endpoint(s), {} call(s), no difference", service,

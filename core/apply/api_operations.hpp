@@ -11,8 +11,8 @@ namespace dbsplit::apply {
 std::string serve_api(const OperationContext& ctx, const nlohmann::json& parameters);
 
 // contract_check {service, endpoints}: the recorded server answers /ready and each of the
-// step's read endpoints returns what the SQL it replaces returns (runtime::check_contracts);
-// throws listing the differences.
+// step's endpoints does what the SQL it replaces does: a read returns the same rows, a
+// command touches the same ones (runtime::check_contracts); throws listing the differences.
 std::string contract_check(const OperationContext& ctx, const nlohmann::json& parameters);
 
 // stop_api {service}: SIGTERM to the recorded server, wait for it, forget it.

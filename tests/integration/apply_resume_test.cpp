@@ -277,8 +277,8 @@ TEST_CASE(
   auto rerun_lines = test::lines_of(rerun.out);
   REQUIRE(rerun_lines.size() == 7);
   CHECK(rerun_lines[1] ==
-        "apis.serve.billing: skipped (already applied), verified (contract check of billing: 1 "
-        "endpoint(s), 20 call(s), no difference)");
+        "apis.serve.billing: skipped (already applied), verified (contract check of billing: 2 "
+        "endpoint(s), 40 call(s), no difference)");
   CHECK(rerun_lines[4].rfind("apis.serve.orders: applied, verified (serving orders at ", 0) == 0);
   CHECK(rerun_lines[6] == "Done: 2 step(s) applied, 4 skipped (already applied); all verified.");
   CHECK(q(db.url, "SELECT pid FROM dbsplit.services WHERE service = 'billing'") == billing_pid);
