@@ -112,8 +112,6 @@ TEST_CASE("the generated clients run the sample's commands; each write leaves on
   REQUIRE(test::wait_for_health(inventory.port));
   REQUIRE(test::wait_for_health(billing.port));
   REQUIRE(test::wait_for_health(accounts.port));
-  CHECK(inventory.process.log().find("(3 resources, 0 queries, 1 commands, pool 4)") !=
-        std::string::npos);
   long long quantity =
       std::stoll(value("SELECT quantity FROM stock WHERE product_id = 1 AND warehouse_id = 1"));
   long long order_count = std::stoll(value("SELECT order_count FROM users WHERE id = 7"));
@@ -147,6 +145,11 @@ TEST_CASE("the generated clients run the sample's commands; each write leaves on
         "950 " + order);
   CHECK(events("accounts", accounts_events) ==
         std::vector<std::string>{"accounts.users.updated 7"});
+  // The log is written every 50 ms: complete once the servers stopped.
+  CHECK(inventory.process.stop() == 0);
+  CHECK(billing.process.stop() == 0);
+  CHECK(inventory.process.log().find("(3 resources, 0 queries, 1 commands, pool 4)") !=
+        std::string::npos);
   CHECK(inventory.process.log().find("POST /commands/update_stock 200 ") != std::string::npos);
   CHECK(billing.process.log().find("POST /commands/create_invoice 409 ") != std::string::npos);
 
@@ -238,6 +241,10 @@ TEST_CASE("a command serve cannot wrap is skipped with a note; the rest of its s
                                             "returning-plan.json");
   Served inventory(plan, "inventory", s.url, s.dir + "/returning.log");
   REQUIRE(test::wait_for_health(inventory.port));
+  httplib::Client client("127.0.0.1", inventory.port);
+  CHECK(client.Get("/stock/1/1")->status == 200);
+  CHECK(client.Post("/commands/update_stock", "{}", "application/json")->status == 404);
+  CHECK(inventory.process.stop() == 0);  // the log is complete once it stopped
   CHECK(inventory.process.log().find(
             "dbsplit serve: note: command update_stock is not served: it has its own RETURNING "
             "clause; the command adds one to record its outbox events; it replaces: UPDATE stock "
@@ -245,9 +252,6 @@ TEST_CASE("a command serve cannot wrap is skipped with a note; the rest of its s
             "warehouse_id = $3 AND quantity >= $4 RETURNING quantity\n") != std::string::npos);
   CHECK(inventory.process.log().find("(3 resources, 0 queries, 0 commands, pool 4)") !=
         std::string::npos);
-  httplib::Client client("127.0.0.1", inventory.port);
-  CHECK(client.Get("/stock/1/1")->status == 200);
-  CHECK(client.Post("/commands/update_stock", "{}", "application/json")->status == 404);
 
   auto generated = run_process({bin(), "generate", plan, "-o", s.dir + "/gen-returning"});
   REQUIRE(generated.exit_code == 0);
@@ -313,7 +317,6 @@ TEST_CASE("verify contracts: the sample's commands hold and change nothing; a br
   CHECK(clean.output.find("; 0 differences, 0 warnings\n") != std::string::npos);
   CHECK(value(state) == before);
   CHECK(value("SELECT count(*) FROM invoices WHERE order_id = " + order) == "0");
-  CHECK(services[2]->process.log().find("POST /commands/update_stock 200 ") != std::string::npos);
 
   // inventory now serves a plan whose update_stock takes one more than asked.
   std::string broken = plan_with_update_stock(
@@ -352,4 +355,6 @@ TEST_CASE("verify contracts: the sample's commands hold and change nothing; a br
   CHECK(differs.output.find("accounts.update_user") == std::string::npos);
   CHECK(value(state) == before);
   test::exec_sql(s.url, "DELETE FROM orders WHERE id = " + order);
+  CHECK(services[2]->process.stop() == 0);  // the log is complete once it stopped
+  CHECK(services[2]->process.log().find("POST /commands/update_stock 200 ") != std::string::npos);
 }
