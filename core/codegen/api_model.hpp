@@ -106,8 +106,8 @@ enum class CommandKind { insert, update, remove };
 // named argument per distinct $N of the statement it replaces, which it runs as written
 // with the outbox events of the rows it touches (command_model.hpp makes them).
 struct Command {
-  std::string name;       // plan endpoint name, e.g. "update_stock"
-  std::string path;       // "/commands/<name>"
+  std::string name;  // plan endpoint name, e.g. "update_stock"
+  std::string path;  // "/commands/<name>"
   // "<name>_command": its OpenAPI operationId and client method. The plan names a write
   // after its table (update_stock), which is also the name of the table's own update.
   std::string operation;
