@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job: builds dbsplit, starts a local PostgreSQL 15 instance in .dbsplit/,
-# and runs the split of the sample monolith as far as dbsplit goes today.
+# and runs the split of the sample monolith as far as dbsplit goes today: analysis, plan,
+# CI gate, generated APIs, and the ownership and apis stages applied, leaving the six
+# service APIs running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -14,6 +16,15 @@ echo "monolith instance: $MONOLITH_URL"
 # statement logged (role, application, vxid) for the analysis to read.
 SHOP_URL=${MONOLITH_URL%/*}/shop
 MONOLITH_LOG=$STATE/monolith/server.log
+# Services an earlier run started keep serving the old database: stop them first.
+if [ -f "$STATE/plan/plan.json" ] &&
+  psql -X -At "$SHOP_URL" -c "SELECT 1 FROM dbsplit.services LIMIT 1" 2>/dev/null | grep -q 1; then
+  $DBSPLIT rollback "$STATE/plan/plan.json" --db "$SHOP_URL" --stage apis || true
+fi
+for pidfile in "$STATE"/services/*.pid; do   # services of a demo run before `apply` existed
+  [ -e "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  rm -f "$pidfile"
+done
 psql -X -q -v ON_ERROR_STOP=1 "$MONOLITH_URL" -c "SET client_min_messages = warning" \
   -c "DROP DATABASE IF EXISTS shop WITH (FORCE)" -c "CREATE DATABASE shop"
 psql -X -q -v ON_ERROR_STOP=1 "$SHOP_URL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
@@ -50,33 +61,18 @@ $DBSPLIT plan show "$PLAN/plan.json" --format markdown > "$PLAN/plan.md"
 echo "plan: $PLAN/plan.json (review document: $PLAN/plan.md)"
 $DBSPLIT plan check "$PLAN/plan.json" --db "$SHOP_URL" --log "$MONOLITH_LOG"
 
-# Stage two of the split: every service's API, served from the plan on the still-shared
-# database, each write recording an event in the service's outbox (docs/serve.md).
+# Stages one and two of the split, run by `dbsplit apply` (docs/apply.md): every step
+# journaled in the shop's `dbsplit` schema, verified, resumable and reversible. First a dry
+# run (nothing changes), then ownership (owners recorded, one role per service), then apis:
+# every service's API served from the plan on the still-shared database, connected as its
+# own role, each write recording an event in its outbox, its endpoints checked against the
+# SQL they replace on live data (docs/serve.md).
 $DBSPLIT generate "$PLAN/plan.json" -o "$STATE/generated" > /dev/null
 echo "generated OpenAPI, C++ clients and DDL: $STATE/generated/<service>/"
 SERVICES=$STATE/services
-mkdir -p "$SERVICES"
-for pidfile in "$SERVICES"/*.pid; do   # services of an earlier demo run
-  [ -e "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
-  rm -f "$pidfile"
-done
-port=8080
-SERVICE_URLS=()
-for service in accounts billing catalog inventory orders shipping; do
-  port=$((port + 1))
-  nohup $DBSPLIT serve "$PLAN/plan.json" --service "$service" --db "$SHOP_URL" \
-    --listen "127.0.0.1:$port" --create-outbox > "$SERVICES/$service.log" 2>&1 &
-  echo $! > "$SERVICES/$service.pid"
-  SERVICE_URLS+=(--service-url "$service=http://127.0.0.1:$port")
-done
-for url in "${SERVICE_URLS[@]}"; do
-  [ "$url" = --service-url ] && continue
-  for i in $(seq 1 100); do
-    curl -fs "${url#*=}/ready" > /dev/null && break
-    sleep 0.1
-  done
-done
-$DBSPLIT verify contracts "$PLAN/plan.json" --db "$SHOP_URL" "${SERVICE_URLS[@]}"
-echo "services running (logs and pids in $SERVICES):"
-printf '  %s\n' "${SERVICE_URLS[@]}" | grep -v -- --service-url
-echo "stop them with: kill \$(cat $SERVICES/*.pid)"
+$DBSPLIT apply "$PLAN/plan.json" --db "$SHOP_URL" --stage ownership --dry-run
+$DBSPLIT apply "$PLAN/plan.json" --db "$SHOP_URL" --stage ownership
+$DBSPLIT apply "$PLAN/plan.json" --db "$SHOP_URL" --stage apis --state-dir "$SERVICES"
+$DBSPLIT status "$PLAN/plan.json" --db "$SHOP_URL"
+echo "the services keep running (logs in $SERVICES); stop them with:"
+echo "  $DBSPLIT rollback $PLAN/plan.json --db '$SHOP_URL' --stage apis"

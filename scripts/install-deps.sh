@@ -11,7 +11,7 @@ PACKAGES=(
   libpg-query-dev libprotobuf-c-dev libcpp-httplib-dev libssl-dev
   libnats-dev nats-server libigraph-dev
   postgresql-15 postgresql-client-15
-  graphviz wrk curl
+  graphviz wrk curl procps
 )
 
 missing=()
