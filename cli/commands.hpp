@@ -14,6 +14,7 @@ void add_local_command(CLI::App& app, Action& action);
 void add_plan_command(CLI::App& app, Action& action);
 void add_generate_command(CLI::App& app, Action& action);
 void add_serve_command(CLI::App& app, Action& action);
+void add_relay_command(CLI::App& app, Action& action);
 void add_verify_command(CLI::App& app, Action& action);
 void add_apply_command(CLI::App& app, Action& action);
 void add_status_command(CLI::App& app, Action& action);

@@ -1,0 +1,29 @@
+#pragma once
+// A real nats-server with JetStream for the relay tests: started on a free port with its
+// store in a temporary directory, stopped (and the directory removed) by the destructor.
+#include <string>
+
+namespace dbsplit::test {
+
+class NatsServer {
+ public:
+  // Starts `nats-server -js -sd DIR -p PORT -a 127.0.0.1` and waits until it accepts
+  // connections. Throws std::runtime_error with the server's log when it does not start.
+  NatsServer();
+  ~NatsServer();
+  NatsServer(const NatsServer&) = delete;
+  NatsServer& operator=(const NatsServer&) = delete;
+
+  // nats://127.0.0.1:PORT
+  std::string url() const;
+  int port() const { return port_; }
+  // SIGTERM and wait; the URL then refuses connections. No-op when stopped.
+  void stop();
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  int pid_ = 0;
+};
+
+}  // namespace dbsplit::test
