@@ -91,6 +91,11 @@ std::string stream_name(const std::string& service) {
 std::string subject_for(const std::string& service, const std::string& event_type) {
   std::string out = "dbsplit." + token(service);
   size_t start = 0;
+  // serve's event types already start with the service ("orders.orders.inserted"):
+  // say it once, so the subject is dbsplit.<service>.<table>.<change>.
+  size_t first_dot = event_type.find('.');
+  if (first_dot != std::string::npos && token(event_type.substr(0, first_dot)) == token(service))
+    start = first_dot + 1;
   while (true) {
     size_t dot = event_type.find('.', start);
     out += "." + token(event_type.substr(start, dot - start));

@@ -27,7 +27,8 @@ struct PublishResult {
 // hold replaced by '_'.
 std::string stream_name(const std::string& service);
 
-// The subject of an event: dbsplit.<service>.<event_type>, each dot-separated part made a
+// The subject of an event: dbsplit.<service>.<event_type> (the service said once when the
+// event type starts with it, as serve's "<service>.<table>.<change>" do), each part made a
 // valid NATS subject token (no space, '*', '>'; never empty).
 std::string subject_for(const std::string& service, const std::string& event_type);
 

@@ -12,9 +12,11 @@ TEST_CASE("stream names are DBSPLIT_ and the service in upper case", "[relay]") 
 }
 
 TEST_CASE("subjects are dbsplit.<service>.<event type> with valid tokens", "[relay]") {
-  CHECK(subject_for("orders", "orders.orders.inserted") == "dbsplit.orders.orders.orders.inserted");
+  CHECK(subject_for("orders", "orders.orders.inserted") == "dbsplit.orders.orders.inserted");
+  CHECK(subject_for("orders", "billing.invoices.inserted") ==
+        "dbsplit.orders.billing.invoices.inserted");
   CHECK(subject_for("orders", "orders.order items.updated") ==
-        "dbsplit.orders.orders.order_items.updated");
+        "dbsplit.orders.order_items.updated");
   CHECK(subject_for("a.b", "x..*.>") == "dbsplit.a_b.x._._._");
   CHECK(subject_for("orders", "") == "dbsplit.orders._");
 }
