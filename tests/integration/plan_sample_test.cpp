@@ -5,11 +5,31 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 #include "core/util/process.hpp"
 #include "tests/support/test_cluster.hpp"
 
 using namespace dbsplit;
+
+namespace {
+
+// The first line where two texts differ, with its number, so a failure is readable (the
+// whole plan is thousands of lines).
+std::string first_difference(const std::string& made, const std::string& committed) {
+  std::istringstream a(made), b(committed);
+  std::string line_a, line_b;
+  for (int n = 1;; ++n) {
+    bool more_a = static_cast<bool>(std::getline(a, line_a));
+    bool more_b = static_cast<bool>(std::getline(b, line_b));
+    if (!more_a && !more_b) return "no difference";
+    if (!more_a || !more_b || line_a != line_b)
+      return "line " + std::to_string(n) + ": made `" + (more_a ? line_a : "<end>") +
+             "`, committed `" + (more_b ? line_b : "<end>") + "`";
+  }
+}
+
+}  // namespace
 
 TEST_CASE("regenerating the sample plan gives a byte-identical file", "[plan]") {
   const char* bin = std::getenv("DBSPLIT_BIN");
@@ -40,7 +60,9 @@ TEST_CASE("regenerating the sample plan gives a byte-identical file", "[plan]") 
       read_file_or_empty(test::source_dir() + "/plans/sample-monolith/plan.json");
   REQUIRE_FALSE(committed.empty());
   // On a difference, scripts/regenerate-sample-plan.sh rewrites the committed file.
-  CHECK(read_file_or_empty(plan) == committed);
+  std::string made_text = read_file_or_empty(plan);
+  INFO(first_difference(made_text, committed));
+  CHECK((made_text == committed));
 
   // From an analysis file the plan is the same: the builder uses only what the file holds.
   std::string analysis = (out / "analysis.json").string(),
@@ -52,7 +74,9 @@ TEST_CASE("regenerating the sample plan gives a byte-identical file", "[plan]") 
   auto planned = run_process({bin, "plan", "--from-analysis", analysis, "-o", from_file});
   INFO(planned.output);
   REQUIRE(planned.exit_code == 0);
-  CHECK(read_file_or_empty(from_file) == committed);
+  std::string from_file_text = read_file_or_empty(from_file);
+  INFO(first_difference(from_file_text, committed));
+  CHECK((from_file_text == committed));
 
   auto md = run_process({bin, "plan", "show", plan, "--format", "markdown"});
   CHECK(md.output == read_file_or_empty(test::source_dir() + "/plans/sample-monolith/plan.md"));
