@@ -9,6 +9,7 @@
 #include "core/codegen/api_model.hpp"
 #include "core/pg/connection.hpp"
 #include "core/plan/sql.hpp"
+#include "core/runtime/contract_rows.hpp"
 #include "core/runtime/values.hpp"
 
 namespace dbsplit::runtime {
@@ -26,7 +27,7 @@ using report::Severity;
 constexpr size_t kMaxDifferencesPerCommand = 10;
 const char* kPrepared = "dbsplit_contract_command";
 
-using Row = std::vector<std::optional<std::string>>;
+using Row = ContractRow;
 
 bool is_number(ValueKind kind) {
   return kind == ValueKind::int16 || kind == ValueKind::int32 || kind == ValueKind::int64 ||
@@ -66,20 +67,6 @@ std::string first_line(const std::string& text) {
   std::string line = text.substr(0, text.find('\n'));
   if (line.rfind("ERROR:  ", 0) == 0) line = line.substr(8);
   return line;
-}
-
-std::string show(const std::vector<std::string>& names, const Row& row) {
-  json object = json::object();
-  for (size_t i = 0; i < names.size() && i < row.size(); ++i)
-    object[names[i]] = row[i] ? json(*row[i]) : json(nullptr);
-  return object.dump();
-}
-
-template <class T>
-std::vector<T> minus(const std::vector<T>& a, const std::vector<T>& b) {
-  std::vector<T> out;
-  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-  return out;
 }
 
 // What one side did: the rows it touched (compared columns, as text), or how it failed.
@@ -326,11 +313,11 @@ class CommandChecker {
     } else {
       for (const auto& row : minus(direct.rows, api.rows))
         add("DS405", Severity::error,
-            prefix + "the replaced statement gives row " + show(compared_, row) +
+            prefix + "the replaced statement gives row " + show_row(compared_, row) +
                 ", which the command did not");
       for (const auto& row : minus(api.rows, direct.rows))
         add("DS405", Severity::error,
-            prefix + "the command gives row " + show(compared_, row) +
+            prefix + "the command gives row " + show_row(compared_, row) +
                 ", which the replaced statement did not");
     }
   }

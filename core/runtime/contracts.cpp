@@ -11,6 +11,7 @@
 #include "core/pg/connection.hpp"
 #include "core/plan/sql.hpp"
 #include "core/runtime/command_contracts.hpp"
+#include "core/runtime/contract_rows.hpp"
 #include "core/runtime/statement_params.hpp"
 #include "core/runtime/values.hpp"
 #include "core/util/error.hpp"
@@ -40,7 +41,7 @@ std::string encode(const std::string& text) {
   return out;
 }
 
-using Row = std::vector<std::optional<std::string>>;
+using Row = ContractRow;
 
 struct Rows {
   std::vector<std::string> names;
@@ -58,21 +59,6 @@ Rows rows_of(const pqxx::result& result) {
     out.rows.push_back(row);
   }
   std::sort(out.rows.begin(), out.rows.end());
-  return out;
-}
-
-std::string show(const std::vector<std::string>& names, const Row& row) {
-  json object = json::object();
-  for (size_t i = 0; i < names.size() && i < row.size(); ++i)
-    object[names[i]] = row[i] ? json(*row[i]) : json(nullptr);
-  return object.dump();
-}
-
-// Elements of `a` not in `b` (multisets, both sorted).
-template <class T>
-std::vector<T> minus(const std::vector<T>& a, const std::vector<T>& b) {
-  std::vector<T> out;
-  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
   return out;
 }
 
@@ -298,12 +284,12 @@ class Checker {
     for (const auto& row : minus(live.rows, api.rows))
       add("DS402", Severity::error,
           "endpoint " + endpoint_ + where + ": `" + e.replaces + "` returns " +
-              show(live.names, row) + " on the table but not on the endpoint's rows",
+              show_row(live.names, row) + " on the table but not on the endpoint's rows",
           d);
     for (const auto& row : minus(api.rows, live.rows))
       add("DS402", Severity::error,
           "endpoint " + endpoint_ + where + ": `" + e.replaces + "` returns " +
-              show(api.names, row) + " on the endpoint's rows but not on the table",
+              show_row(api.names, row) + " on the endpoint's rows but not on the table",
           d);
   }
 
