@@ -175,7 +175,8 @@ void read_triggers(Snapshot& tx, const std::string& excluded, Schema& schema) {
   });
 }
 
-void read_types(Snapshot& tx, const std::string& excluded, Schema& schema) {
+void read_types(Snapshot& tx, const std::string& excluded, Schema& schema,
+                const std::vector<OutsideColumn>& outside_columns) {
   // Composite types made by CREATE TYPE only: every table also has a row type.
   auto rows = query(tx,
                     R"(
@@ -209,28 +210,18 @@ void read_types(Snapshot& tx, const std::string& excluded, Schema& schema) {
   sort_by_qualified(schema.types);
   for (auto& u : schema.types) by_name[u.qualified()] = &u;
 
-  // One pass over all table columns (hash join), not one scan of pg_attribute per type.
-  auto uses = query(tx,
-                    R"(
-    SELECT tn.nspname || '.' || bt.typname, n.nspname, c.relname, a.attname
-    FROM pg_attribute a
-    JOIN pg_class c ON c.oid = a.attrelid
-    JOIN pg_namespace n ON n.oid = c.relnamespace
-    JOIN pg_type t ON t.oid = a.atttypid
-    JOIN pg_type bt ON bt.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0
-                                     THEN t.typelem ELSE t.oid END
-    JOIN pg_namespace tn ON tn.oid = bt.typnamespace
-    WHERE bt.typtype IN ('e', 'c', 'd') AND a.attnum > 0 AND NOT a.attisdropped
-      AND c.relkind IN ('r', 'p') AND )" +
-                        user_namespace("n"),
-                    excluded);
+  // Where each type is used comes from the columns already read (their base type: the
+  // element type of an array), not from a second pass over pg_attribute.
   std::map<std::string, std::set<std::string>> used_by;
-  for (const auto& row : uses) {
-    std::string type = row[0].as<std::string>();
-    if (by_name.count(type) == 0) continue;
-    used_by[type].insert(column_ref(schema, row[1].as<std::string>(), row[2].as<std::string>(),
-                                    row[3].as<std::string>()));
-  }
+  auto use = [&](const std::string& type, const std::string& table_schema, const std::string& table,
+                 const std::string& column) {
+    if (by_name.count(type) != 0)
+      used_by[type].insert(column_ref(schema, table_schema, table, column));
+  };
+  for (const auto& t : schema.tables)
+    for (const auto& c : t.columns)
+      use(c.type_schema + "." + c.type_name, t.schema, t.name, c.name);
+  for (const auto& c : outside_columns) use(c.type, c.table_schema, c.table, c.column);
   for (auto& [type, columns] : used_by)
     by_name[type]->used_by.assign(columns.begin(), columns.end());
 }

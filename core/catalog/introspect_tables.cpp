@@ -1,5 +1,5 @@
-// Tables and what hangs off them: columns, primary/unique/check/exclusion constraints,
-// indexes, and foreign keys. Each is one query over every user table at once.
+// Tables and what hangs off them: columns, primary/unique/check/exclusion constraints
+// and foreign keys. Each is one query over every user table at once.
 #include <algorithm>
 #include <cctype>
 #include <functional>
@@ -11,37 +11,14 @@
 namespace dbsplit::catalog::detail {
 namespace {
 
-// Condition selecting user tables (relkind r and p) as `c` in namespace `n`.
-std::string user_table(const std::string& c = "c", const std::string& n = "n") {
-  return c + ".relkind IN ('r', 'p') AND " + user_namespace(n) + " AND NOT " +
-         extension_member("pg_class", c + ".oid");
-}
-
-Table* find(const TableIndex& tables, long long oid) {
-  auto it = tables.find(oid);
-  return it == tables.end() ? nullptr : it->second;
-}
-
-// Names of the columns whose attribute numbers a catalog array holds, in order:
-// "{2,1}" (int2[]) or "2 1" (int2vector); 0 (an index expression) gives "".
-std::vector<std::string> column_names(const Table& table, const pqxx::field& numbers) {
-  std::vector<std::string> names;
-  if (numbers.is_null()) return names;
-  std::string text = numbers.as<std::string>();
-  for (size_t at = 0; at < text.size();) {
-    if (!std::isdigit(static_cast<unsigned char>(text[at])) && text[at] != '-') {
-      ++at;
-      continue;
-    }
-    size_t end = at + 1;
-    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
-    int attnum = std::stoi(text.substr(at, end - at));
-    auto column = std::find_if(table.columns.begin(), table.columns.end(),
-                               [&](const Column& c) { return c.position == attnum; });
-    names.push_back(column == table.columns.end() ? std::string() : column->name);
-    at = end;
-  }
-  return names;
+// Spells a foreign key's ON UPDATE/ON DELETE action as pg_get_constraintdef does; the
+// default (no action) is left out.
+std::string fk_action(const std::string& clause, const std::string& action) {
+  if (action == "r") return clause + "RESTRICT";
+  if (action == "c") return clause + "CASCADE";
+  if (action == "n") return clause + "SET NULL";
+  if (action == "d") return clause + "SET DEFAULT";
+  return "";
 }
 
 // Partitioned tables hold no rows themselves: their size is that of their partitions.
@@ -65,6 +42,35 @@ void sum_partitions(Schema& schema) {
 }
 
 }  // namespace
+
+std::string user_table(const std::string& c, const std::string& n) {
+  return c + ".relkind IN ('r', 'p') AND " + user_namespace(n) + " AND NOT " +
+         extension_member("pg_class", c + ".oid");
+}
+
+const TableEntry* find(const TableIndex& tables, long long oid) {
+  auto it = tables.find(oid);
+  return it == tables.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> column_names(const Table& table, const std::vector<int64_t>& attnums) {
+  std::vector<std::string> names;
+  for (int64_t attnum : attnums) {
+    auto column = std::find_if(table.columns.begin(), table.columns.end(),
+                               [&](const Column& c) { return c.position == attnum; });
+    names.push_back(column == table.columns.end() ? std::string() : column->name);
+  }
+  return names;
+}
+
+std::string quoted_list(const std::vector<std::string>& names, const IdentifierQuoter& quote) {
+  std::string out;
+  for (const auto& name : names) {
+    if (!out.empty()) out += ", ";
+    out += quote(name);
+  }
+  return out;
+}
 
 TableIndex read_tables(Snapshot& tx, const std::string& excluded, Schema& schema) {
   auto rows = query(tx, R"(
@@ -97,7 +103,7 @@ TableIndex read_tables(Snapshot& tx, const std::string& excluded, Schema& schema
             [](const Table& a, const Table& b) { return a.qualified() < b.qualified(); });
   std::map<std::string, long long> oid_of(oids.begin(), oids.end());
   TableIndex index;
-  for (auto& t : schema.tables) index[oid_of[t.qualified()]] = &t;
+  for (auto& t : schema.tables) index[oid_of[t.qualified()]].table = &t;
   std::map<std::string, Table*> by_name;
   for (auto& t : schema.tables) by_name[t.qualified()] = &t;
   for (const auto& t : schema.tables) {  // sorted, so each partitions list is sorted
@@ -108,18 +114,23 @@ TableIndex read_tables(Snapshot& tx, const std::string& excluded, Schema& schema
   return index;
 }
 
-void read_columns(Snapshot& tx, const std::string& excluded, const TableIndex& tables) {
+std::vector<OutsideColumn> read_columns(Snapshot& tx, const std::string& excluded,
+                                        TableIndex& tables) {
   // Arrays are reported by their element type, so a column of order_status[] names
   // the enum it stores. A plain default cannot refer to columns, so it is deparsed
   // without its table: pg_get_expr with a table opens and locks it, which made this
   // query 10x slower on large schemas. Generated columns need their table.
+  // Columns of extension tables come too (they are not in the model) because where
+  // user types are used is read from this one pass over pg_attribute. Sorting is left
+  // to the client: ORDER BY made the server spill 15 MB to disk on 10,000 tables.
   auto rows = query(tx,
                     R"(
     SELECT a.attrelid::bigint, a.attname, format_type(a.atttypid, a.atttypmod),
            bn.nspname, bt.typname, a.attnotnull,
            CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0)
                 ELSE pg_get_expr(d.adbin, d.adrelid) END,
-           a.attidentity::text, a.attgenerated::text, a.attnum
+           a.attidentity::text, a.attgenerated::text, a.attnum, a.atttypid::bigint,
+           a.attcollation::bigint, n.nspname, c.relname
     FROM pg_attribute a
     JOIN pg_class c ON c.oid = a.attrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -128,13 +139,18 @@ void read_columns(Snapshot& tx, const std::string& excluded, const TableIndex& t
                                      THEN t.typelem ELSE t.oid END
     JOIN pg_namespace bn ON bn.oid = bt.typnamespace
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE a.attnum > 0 AND NOT a.attisdropped AND )" +
-                        user_table() + R"(
-    ORDER BY a.attrelid, a.attnum)",
+    WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND )" +
+                        user_namespace("n"),
                     excluded);
+  std::vector<OutsideColumn> outside;
   for (const auto& row : rows) {
-    Table* t = find(tables, row[0].as<long long>());
-    if (t == nullptr) continue;
+    auto entry = tables.find(row[0].as<long long>());
+    if (entry == tables.end()) {
+      outside.push_back({row[12].as<std::string>(), row[13].as<std::string>(),
+                         row[1].as<std::string>(),
+                         row[3].as<std::string>() + "." + row[4].as<std::string>()});
+      continue;
+    }
     Column col;
     col.name = row[1].as<std::string>();
     col.type = row[2].as<std::string>();
@@ -145,98 +161,98 @@ void read_columns(Snapshot& tx, const std::string& excluded, const TableIndex& t
     col.identity = row[7].as<std::string>();
     col.generated = row[8].as<std::string>();
     col.position = row[9].as<int>();
-    t->columns.push_back(std::move(col));
+    entry->second.columns.push_back({col.position, row[10].as<uint32_t>(), row[11].as<uint32_t>()});
+    entry->second.table->columns.push_back(std::move(col));
   }
+  for (auto& [oid, entry] : tables) {
+    std::sort(entry.table->columns.begin(), entry.table->columns.end(),
+              [](const Column& a, const Column& b) { return a.position < b.position; });
+    std::sort(entry.columns.begin(), entry.columns.end(),
+              [](const ColumnOids& a, const ColumnOids& b) { return a.position < b.position; });
+  }
+  return outside;
 }
 
 // Key columns come back as attribute numbers and are named from the columns already
 // read: resolving them in SQL (a join per key) took most of these queries' time on
-// 10,000 tables.
+// 10,000 tables. Only check and exclusion constraints (and unique ones with INCLUDE
+// columns) are deparsed by the server; a unique constraint's text is spelled here.
 pqxx::result fetch_constraints(Snapshot& tx, const std::string& excluded) {
   return query(tx,
                R"(
     SELECT con.conrelid::bigint, con.conname, con.contype::text, con.conkey::text,
-           CASE WHEN con.contype <> 'p' THEN pg_get_constraintdef(con.oid) END
+           CASE WHEN con.contype IN ('c', 'x') OR NOT con.convalidated
+                     OR (con.contype = 'u' AND (ui.indexrelid IS NULL
+                                                OR ui.indnatts <> ui.indnkeyatts))
+                THEN pg_get_constraintdef(con.oid) END,
+           con.condeferrable, con.condeferred, coalesce(ui.indnullsnotdistinct, false)
     FROM pg_constraint con
     JOIN pg_class c ON c.oid = con.conrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_index ui ON con.contype = 'u' AND ui.indexrelid = con.conindid
     WHERE con.contype IN ('p', 'u', 'c', 'x') AND )" +
                    user_table(),
                excluded);
 }
 
-void apply_constraints(const pqxx::result& rows, const TableIndex& tables) {
+void apply_constraints(const pqxx::result& rows, const TableIndex& tables,
+                       const IdentifierQuoter& quote) {
   for (const auto& row : rows) {
-    Table* t = find(tables, row[0].as<long long>());
-    if (t == nullptr) continue;
+    const TableEntry* entry = find(tables, row[0].as<long long>());
+    if (entry == nullptr) continue;
+    Table& t = *entry->table;
     char kind = row[2].as<std::string>().at(0);
     if (kind == 'p') {
-      t->primary_key_name = row[1].as<std::string>();
-      t->primary_key = column_names(*t, row[3]);
+      t.primary_key_name = row[1].as<std::string>();
+      t.primary_key = column_names(t, numbers(row[3]));
       continue;
     }
     Constraint con;
     con.name = row[1].as<std::string>();
     con.kind = kind;
-    con.columns = column_names(*t, row[3]);
-    con.definition = row[4].as<std::string>();
-    t->constraints.push_back(std::move(con));
+    con.columns = column_names(t, numbers(row[3]));
+    if (!row[4].is_null()) {
+      con.definition = row[4].as<std::string>();
+    } else {  // unique: as pg_get_constraintdef spells it
+      con.definition = std::string("UNIQUE ") + (row[7].as<bool>() ? "NULLS NOT DISTINCT " : "") +
+                       "(" + quoted_list(con.columns, quote) + ")" +
+                       (row[5].as<bool>() ? " DEFERRABLE" : "") +
+                       (row[6].as<bool>() ? " INITIALLY DEFERRED" : "");
+    }
+    t.constraints.push_back(std::move(con));
   }
-  for (auto& [oid, t] : tables)
-    std::sort(t->constraints.begin(), t->constraints.end(),
+  for (auto& [oid, entry] : tables)
+    std::sort(entry.table->constraints.begin(), entry.table->constraints.end(),
               [](const Constraint& a, const Constraint& b) { return a.name < b.name; });
 }
 
-pqxx::result fetch_indexes(Snapshot& tx, const std::string& excluded) {
-  return query(tx, R"(
-    SELECT i.indrelid::bigint, ic.relname, i.indisunique, i.indisprimary, i.indisreplident,
-           pg_get_indexdef(i.indexrelid), i.indkey::text, i.indnkeyatts
-    FROM pg_index i
-    JOIN pg_class ic ON ic.oid = i.indexrelid
-    JOIN pg_class c ON c.oid = i.indrelid
-    JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE )" + user_table(),
-               excluded);
-}
-
-void apply_indexes(const pqxx::result& rows, const TableIndex& tables) {
-  // Key columns only (not INCLUDE columns); expression columns (attnum 0) are "".
-  for (const auto& row : rows) {
-    Table* t = find(tables, row[0].as<long long>());
-    if (t == nullptr) continue;
-    Index idx;
-    idx.name = row[1].as<std::string>();
-    idx.unique = row[2].as<bool>();
-    idx.primary = row[3].as<bool>();
-    if (row[4].as<bool>()) t->replica_identity_index = idx.name;
-    idx.definition = row[5].as<std::string>();
-    idx.columns = column_names(*t, row[6]);
-    idx.columns.resize(std::min(idx.columns.size(), row[7].as<size_t>()));
-    t->indexes.push_back(std::move(idx));
-  }
-  for (auto& [oid, t] : tables)
-    std::sort(t->indexes.begin(), t->indexes.end(),
-              [](const Index& a, const Index& b) { return a.name < b.name; });
-}
-
 void read_foreign_keys(Snapshot& tx, const std::string& excluded, const TableIndex& tables,
-                       Schema& schema) {
+                       const IdentifierQuoter& quote, Schema& schema) {
   // Only declared keys: the copies PostgreSQL makes on partitions (conparentid <> 0)
   // belong to the key on the partitioned table.
-  // Referenced columns are named in SQL only when the referenced table is not in the
-  // model (an excluded schema); otherwise from the model, like the key columns.
+  // Columns are named from the model and the definition is spelled here, as
+  // pg_get_constraintdef would (which cost a catalog scan per key); the server names
+  // and deparses only keys to a table outside the model (an excluded schema) and keys
+  // with ON DELETE SET NULL/DEFAULT (columns).
+  std::string outside = "NOT (" + user_table("rc", "rn") + ")";
   auto rows = query(tx,
                     R"(
     SELECT con.conname, n.nspname, c.relname, rn.nspname, rc.relname,
            con.conrelid::bigint, con.conkey::text, con.confrelid::bigint, con.confkey::text,
-           CASE WHEN NOT ()" +
-                        user_table("rc", "rn") + R"() THEN
+           CASE WHEN )" +
+                        outside +
+                        R"( THEN
              (SELECT json_agg(a.attname ORDER BY k.ord)
               FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
               JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum)
            END,
            con.confdeltype::text, con.confupdtype::text, con.condeferrable,
-           pg_get_constraintdef(con.oid)
+           CASE WHEN )" +
+                        outside +
+                        R"( OR con.confdelsetcols IS NOT NULL
+                     OR con.confmatchtype NOT IN ('s', 'f')
+                THEN pg_get_constraintdef(con.oid) END,
+           con.condeferred, con.convalidated, con.confmatchtype::text
     FROM pg_constraint con
     JOIN pg_class c ON c.oid = con.conrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -250,15 +266,27 @@ void read_foreign_keys(Snapshot& tx, const std::string& excluded, const TableInd
     fk.name = row[0].as<std::string>();
     fk.table = row[1].as<std::string>() + "." + row[2].as<std::string>();
     fk.ref_table = row[3].as<std::string>() + "." + row[4].as<std::string>();
-    const Table* t = find(tables, row[5].as<long long>());
-    const Table* ref = find(tables, row[7].as<long long>());
+    const TableEntry* t = find(tables, row[5].as<long long>());
+    const TableEntry* ref = find(tables, row[7].as<long long>());
     if (t == nullptr) continue;
-    fk.columns = column_names(*t, row[6]);
-    fk.ref_columns = ref != nullptr ? column_names(*ref, row[8]) : string_array(row[9]);
+    fk.columns = column_names(*t->table, numbers(row[6]));
+    fk.ref_columns =
+        ref != nullptr ? column_names(*ref->table, numbers(row[8])) : string_array(row[9]);
     fk.on_delete = row[10].as<std::string>();
     fk.on_update = row[11].as<std::string>();
     fk.deferrable = row[12].as<bool>();
-    fk.definition = row[13].as<std::string>();
+    if (!row[13].is_null()) {
+      fk.definition = row[13].as<std::string>();
+    } else {
+      fk.definition =
+          "FOREIGN KEY (" + quoted_list(fk.columns, quote) + ") REFERENCES " +
+          quote(row[3].as<std::string>()) + "." + quote(row[4].as<std::string>()) + "(" +
+          quoted_list(fk.ref_columns, quote) + ")" +
+          (row[16].as<std::string>() == "f" ? " MATCH FULL" : "") +
+          fk_action(" ON UPDATE ", fk.on_update) + fk_action(" ON DELETE ", fk.on_delete) +
+          (fk.deferrable ? " DEFERRABLE" : "") + (row[14].as<bool>() ? " INITIALLY DEFERRED" : "") +
+          (row[15].as<bool>() ? "" : " NOT VALID");
+    }
     schema.foreign_keys.push_back(std::move(fk));
   }
   std::sort(schema.foreign_keys.begin(), schema.foreign_keys.end(),
