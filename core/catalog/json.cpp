@@ -10,6 +10,15 @@
 #include "core/util/error.hpp"
 
 namespace dbsplit::catalog {
+
+using detail::sorted_foreign_keys;
+using detail::sorted_functions;
+using detail::sorted_sequences;
+using detail::sorted_tables;
+using detail::sorted_triggers;
+using detail::sorted_types;
+using detail::sorted_views;
+
 namespace {
 
 using nlohmann::json;
@@ -154,7 +163,39 @@ json type_json(const UserType& u) {
   return type;
 }
 
-// The lists of schema objects in their JSON order, for the tree and for the writer.
+template <typename T, typename F>
+json array_of(const std::vector<const T*>& items, F to_json) {
+  json out = json::array();
+  for (const auto* item : items) out.push_back(to_json(*item));
+  return out;
+}
+
+json objects_json(const Schema& schema) {
+  json out = json::object();
+  out["foreign_keys"] = array_of(sorted_foreign_keys(schema), foreign_key_json);
+  out["views"] = array_of(sorted_views(schema), view_json);
+  out["sequences"] = array_of(sorted_sequences(schema), sequence_json);
+  out["functions"] = array_of(sorted_functions(schema), function_json);
+  out["triggers"] = array_of(sorted_triggers(schema), trigger_json);
+  out["types"] = array_of(sorted_types(schema), type_json);
+  return out;
+}
+
+}  // namespace
+
+json to_json(const Schema& schema, WithStatistics stats) {
+  json out = objects_json(schema);
+  out["database"] = schema.database;
+  out["server_version"] = schema.server_version;
+  out["schemas"] = sorted(schema.schemas);
+  json& tables = out["tables"] = json::array();
+  for (const auto* t : sorted_tables(schema)) tables.push_back(table_json(*t, stats));
+  out["extensions"] = sorted(schema.extensions);
+  return out;
+}
+
+namespace detail {
+
 std::vector<const ForeignKey*> sorted_foreign_keys(const Schema& schema) {
   return sorted(schema.foreign_keys, [](const ForeignKey& f) { return std::tie(f.table, f.name); });
 }
@@ -177,73 +218,6 @@ std::vector<const UserType*> sorted_types(const Schema& schema) {
 std::vector<const Table*> sorted_tables(const Schema& schema) {
   return sorted(schema.tables, [](const Table& t) { return t.qualified(); });
 }
-
-template <typename T, typename F>
-json array_of(const std::vector<const T*>& items, F to_json) {
-  json out = json::array();
-  for (const auto* item : items) out.push_back(to_json(*item));
-  return out;
-}
-
-json objects_json(const Schema& schema) {
-  json out = json::object();
-  out["foreign_keys"] = array_of(sorted_foreign_keys(schema), foreign_key_json);
-  out["views"] = array_of(sorted_views(schema), view_json);
-  out["sequences"] = array_of(sorted_sequences(schema), sequence_json);
-  out["functions"] = array_of(sorted_functions(schema), function_json);
-  out["triggers"] = array_of(sorted_triggers(schema), trigger_json);
-  out["types"] = array_of(sorted_types(schema), type_json);
-  return out;
-}
-
-template <typename T, typename F>
-void write_array(JsonWriter& w, const char* key, const std::vector<const T*>& items, F to_json) {
-  w.key(key);
-  w.begin_array();
-  for (const auto* item : items) w.value(to_json(*item));
-  w.end_array();
-}
-
-}  // namespace
-
-json to_json(const Schema& schema, WithStatistics stats) {
-  json out = objects_json(schema);
-  out["database"] = schema.database;
-  out["server_version"] = schema.server_version;
-  out["schemas"] = sorted(schema.schemas);
-  json& tables = out["tables"] = json::array();
-  for (const auto* t : sorted_tables(schema)) tables.push_back(table_json(*t, stats));
-  out["extensions"] = sorted(schema.extensions);
-  return out;
-}
-
-void write_json(const Schema& schema, JsonWriter& w, WithStatistics stats) {
-  auto sorted_strings = [](std::vector<std::string> items) {
-    std::sort(items.begin(), items.end());
-    return items;
-  };
-  // Members in key order, as to_json's object holds them.
-  w.begin_object();
-  w.key("database");
-  w.value(schema.database);
-  w.key("extensions");
-  w.value(sorted_strings(schema.extensions));
-  write_array(w, "foreign_keys", sorted_foreign_keys(schema), foreign_key_json);
-  write_array(w, "functions", sorted_functions(schema), function_json);
-  w.key("schemas");
-  w.value(sorted_strings(schema.schemas));
-  write_array(w, "sequences", sorted_sequences(schema), sequence_json);
-  w.key("server_version");
-  w.value(schema.server_version);
-  write_array(w, "tables", sorted_tables(schema),
-              [stats](const Table& t) { return table_json(t, stats); });
-  write_array(w, "triggers", sorted_triggers(schema), trigger_json);
-  write_array(w, "types", sorted_types(schema), type_json);
-  write_array(w, "views", sorted_views(schema), view_json);
-  w.end_object();
-}
-
-namespace detail {
 
 void write_structure(const Schema& schema, const std::function<void(const std::string&)>& sink) {
   json members = objects_json(schema);
