@@ -1,6 +1,6 @@
 // introspect(): runs one batched catalog query per object kind inside one read-only
-// snapshot (shared with a second connection that deparses constraints), so the model is
-// consistent even while the database changes.
+// snapshot, shared by two connections that split the kinds between them, so the model
+// is consistent even while the database changes.
 #include "core/catalog/introspect.hpp"
 
 #include <fmt/format.h>
@@ -161,16 +161,35 @@ void step(const std::string& kind, const std::string& database, const std::funct
   }
 }
 
-// Deparsing check and exclusion constraints (pg_get_constraintdef) opens every table
-// that has one, which is the largest part of the server's work left on a large schema;
-// a second connection does it in the same snapshot while the first reads everything
-// else, as pg_dump -j shares its snapshot. nullopt when that connection cannot be opened
-// or cannot import the snapshot: the caller then reads them itself. Query errors are
-// thrown as for the first connection.
-std::optional<pqxx::result> fetch_constraints_aside(const std::string& conninfo,
-                                                    const std::string& snapshot_id,
-                                                    const std::string& excluded,
-                                                    const std::string& database) {
+// Rows of the kinds that need nothing read before them, fetched before being applied.
+struct Fetched {
+  pqxx::result constraints;
+  pqxx::result sequences;
+  pqxx::result types;
+  pqxx::result views;
+  pqxx::result functions;
+  pqxx::result triggers;
+};
+
+void fetch(detail::Snapshot& tx, const std::string& excluded, const std::string& database,
+           Fetched& out) {
+  step("constraints", database, [&] { out.constraints = detail::fetch_constraints(tx, excluded); });
+  step("sequences", database, [&] { out.sequences = detail::fetch_sequences(tx, excluded); });
+  step("types", database, [&] { out.types = detail::fetch_types(tx, excluded); });
+  step("views", database, [&] { out.views = detail::fetch_views(tx, excluded); });
+  step("functions", database, [&] { out.functions = detail::fetch_functions(tx, excluded); });
+  step("triggers", database, [&] { out.triggers = detail::fetch_triggers(tx, excluded); });
+}
+
+// A second connection fetches these in the same snapshot while the first reads the
+// tables, their columns, indexes and foreign keys, as pg_dump -j shares its snapshot:
+// deparsing check constraints (pg_get_constraintdef opens every table that has one)
+// is the largest part of the server's work left on a large schema, the sequences'
+// dependencies the next. nullopt when that connection cannot be opened or cannot import
+// the snapshot: the caller then fetches them itself. Query errors are thrown as for the
+// first connection.
+std::optional<Fetched> fetch_aside(const std::string& conninfo, const std::string& snapshot_id,
+                                   const std::string& excluded, const std::string& database) {
   std::unique_ptr<pqxx::connection> conn;
   std::unique_ptr<detail::Snapshot> tx;
   try {
@@ -181,10 +200,10 @@ std::optional<pqxx::result> fetch_constraints_aside(const std::string& conninfo,
   } catch (const std::exception&) {
     return std::nullopt;
   }
-  pqxx::result rows;
-  step("constraints", database, [&] { rows = detail::fetch_constraints(*tx, excluded); });
+  Fetched out;
+  fetch(*tx, excluded, database, out);
   step("the end of the catalog snapshot", database, [&] { tx->commit(); });
-  return rows;
+  return out;
 }
 
 std::string export_snapshot(detail::Snapshot& tx) {
@@ -207,10 +226,10 @@ Schema introspect(pqxx::connection& conn, const IntrospectOptions& options) {
   detail::TableIndex tables;
   step("the server settings", database, [&] { read_server(t, schema); });
   std::string snapshot_id = export_snapshot(t);
-  std::future<std::optional<pqxx::result>> aside;
+  std::future<std::optional<Fetched>> aside;
   if (!snapshot_id.empty())
-    aside = std::async(std::launch::async, fetch_constraints_aside, conn.options(), snapshot_id,
-                       excluded, database);
+    aside = std::async(std::launch::async, fetch_aside, conn.options(), snapshot_id, excluded,
+                       database);
   step("schemas", database, [&] { read_schemas(t, excluded, schema); });
   step("extensions", database, [&] { read_extensions(t, schema); });
   detail::IdentifierQuoter quote;
@@ -222,17 +241,17 @@ Schema introspect(pqxx::connection& conn, const IntrospectOptions& options) {
   step("indexes", database, [&] { detail::read_indexes(t, excluded, tables, quote); });
   step("foreign keys", database,
        [&] { detail::read_foreign_keys(t, excluded, tables, quote, schema); });
-  step("views", database, [&] { detail::read_views(t, excluded, schema); });
-  step("sequences", database, [&] { detail::read_sequences(t, excluded, schema); });
-  step("functions", database, [&] { detail::read_functions(t, excluded, schema); });
-  step("triggers", database, [&] { detail::read_triggers(t, excluded, schema); });
-  step("types", database, [&] { detail::read_types(t, excluded, schema, outside_columns); });
-  std::optional<pqxx::result> constraints;
-  if (aside.valid()) constraints = aside.get();
-  if (!constraints)
-    step("constraints", database, [&] { constraints = detail::fetch_constraints(t, excluded); });
+  std::optional<Fetched> fetched;
+  if (aside.valid()) fetched = aside.get();
+  if (!fetched) fetch(t, excluded, database, fetched.emplace());
   step("the end of the catalog snapshot", database, [&] { t.commit(); });
-  step("constraints", database, [&] { detail::apply_constraints(*constraints, tables, quote); });
+  step("constraints", database,
+       [&] { detail::apply_constraints(fetched->constraints, tables, quote); });
+  step("sequences", database, [&] { detail::apply_sequences(fetched->sequences, schema); });
+  step("types", database, [&] { detail::apply_types(fetched->types, schema, outside_columns); });
+  step("views", database, [&] { detail::apply_views(fetched->views, schema); });
+  step("functions", database, [&] { detail::apply_functions(fetched->functions, schema); });
+  step("triggers", database, [&] { detail::apply_triggers(fetched->triggers, schema); });
   return schema;
 }
 

@@ -63,6 +63,7 @@ IdentifierQuoter read_identifier_quoter(Snapshot& tx);
 struct ColumnOids {
   int position = 0;  // attnum
   uint32_t type = 0;
+  int type_modifier = -1;
   uint32_t collation = 0;
 };
 
@@ -99,21 +100,29 @@ TableIndex read_tables(Snapshot& tx, const std::string& excluded, Schema& schema
 // in user schemas that are not in the model.
 std::vector<OutsideColumn> read_columns(Snapshot& tx, const std::string& excluded,
                                         TableIndex& tables);
-// Constraints are fetched and applied in two steps so that another connection can fetch
-// them (deparsing check constraints opens every table) while this one reads the rest.
-pqxx::result fetch_constraints(Snapshot& tx, const std::string& excluded);
-void apply_constraints(const pqxx::result& rows, const TableIndex& tables,
-                       const IdentifierQuoter& quote);
 void read_indexes(Snapshot& tx, const std::string& excluded, const TableIndex& tables,
                   const IdentifierQuoter& quote);
 void read_foreign_keys(Snapshot& tx, const std::string& excluded, const TableIndex& tables,
                        const IdentifierQuoter& quote, Schema& schema);
-void read_views(Snapshot& tx, const std::string& excluded, Schema& schema);
-void read_sequences(Snapshot& tx, const std::string& excluded, Schema& schema);
-void read_functions(Snapshot& tx, const std::string& excluded, Schema& schema);
-void read_triggers(Snapshot& tx, const std::string& excluded, Schema& schema);
-void read_types(Snapshot& tx, const std::string& excluded, Schema& schema,
-                const std::vector<OutsideColumn>& outside_columns);
+
+// The other kinds are fetched and applied in two steps, so that a second connection can
+// fetch them (deparsing check constraints opens every table that has one) while the
+// first reads the tables; they are applied once both are done.
+pqxx::result fetch_constraints(Snapshot& tx, const std::string& excluded);
+void apply_constraints(const pqxx::result& rows, const TableIndex& tables,
+                       const IdentifierQuoter& quote);
+pqxx::result fetch_views(Snapshot& tx, const std::string& excluded);
+void apply_views(const pqxx::result& rows, Schema& schema);
+pqxx::result fetch_sequences(Snapshot& tx, const std::string& excluded);
+void apply_sequences(const pqxx::result& rows, Schema& schema);  // after the tables
+pqxx::result fetch_functions(Snapshot& tx, const std::string& excluded);
+void apply_functions(const pqxx::result& rows, Schema& schema);
+pqxx::result fetch_triggers(Snapshot& tx, const std::string& excluded);
+void apply_triggers(const pqxx::result& rows, Schema& schema);
+pqxx::result fetch_types(Snapshot& tx, const std::string& excluded);
+// After the columns: which columns use each type comes from them.
+void apply_types(const pqxx::result& rows, Schema& schema,
+                 const std::vector<OutsideColumn>& outside_columns);
 
 // "schema.table.column" of a column, reported under the partition root for columns of
 // partitions (the root is the unit dbsplit moves), so lists name each column once.

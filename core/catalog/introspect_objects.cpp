@@ -29,10 +29,10 @@ void sort_by_qualified(std::vector<T>& items) {
 
 }  // namespace
 
-void read_views(Snapshot& tx, const std::string& excluded, Schema& schema) {
+pqxx::result fetch_views(Snapshot& tx, const std::string& excluded) {
   // A view's rewrite rule depends on every relation its query reads.
-  auto rows = query(tx,
-                    R"(
+  return query(tx,
+               R"(
     SELECT n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid),
            (SELECT json_agg(DISTINCT rn.nspname || '.' || rc.relname)
             FROM pg_rewrite r
@@ -46,8 +46,11 @@ void read_views(Snapshot& tx, const std::string& excluded, Schema& schema) {
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('v', 'm') AND )" +
-                        user_namespace("n") + " AND NOT " + extension_member("pg_class", "c.oid"),
-                    excluded);
+                   user_namespace("n") + " AND NOT " + extension_member("pg_class", "c.oid"),
+               excluded);
+}
+
+void apply_views(const pqxx::result& rows, Schema& schema) {
   for (const auto& row : rows) {
     View v;
     v.schema = row[0].as<std::string>();
@@ -61,19 +64,18 @@ void read_views(Snapshot& tx, const std::string& excluded, Schema& schema) {
   sort_by_qualified(schema.views);
 }
 
-void read_sequences(Snapshot& tx, const std::string& excluded, Schema& schema) {
+pqxx::result fetch_sequences(Snapshot& tx, const std::string& excluded) {
   // OWNED BY is an auto dependency (identity sequences: internal) on the column;
   // a column default calling nextval depends normally on the sequence. Both are
   // grouped joins over all sequences: correlated subqueries per sequence were 3x slower.
-  auto rows =
-      query(tx,
-            R"(
+  return query(tx,
+               R"(
     WITH seq AS MATERIALIZED (
       SELECT c.oid, n.nspname, c.relname
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'S' AND )" +
-                user_namespace("n") + " AND NOT " + extension_member("pg_class", "c.oid") + R"(),
+                   user_namespace("n") + " AND NOT " + extension_member("pg_class", "c.oid") + R"(),
     owner AS (
       SELECT DISTINCT ON (d.objid) d.objid, tn.nspname, tc.relname, a.attname
       FROM seq
@@ -100,7 +102,10 @@ void read_sequences(Snapshot& tx, const std::string& excluded, Schema& schema) {
     FROM seq
     LEFT JOIN owner ON owner.objid = seq.oid
     LEFT JOIN users ON users.seq = seq.oid)",
-            excluded);
+               excluded);
+}
+
+void apply_sequences(const pqxx::result& rows, Schema& schema) {
   for (const auto& row : rows) {
     Sequence s;
     s.schema = row[0].as<std::string>();
@@ -115,24 +120,26 @@ void read_sequences(Snapshot& tx, const std::string& excluded, Schema& schema) {
   sort_by_qualified(schema.sequences);
 }
 
-void read_functions(Snapshot& tx, const std::string& excluded, Schema& schema) {
+pqxx::result fetch_functions(Snapshot& tx, const std::string& excluded) {
   // User functions, plus any function a user trigger calls wherever it lives.
-  auto rows =
-      query(tx,
-            R"(
+  return query(tx,
+               R"(
     SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), l.lanname,
            coalesce(p.prosrc, '')
     FROM pg_proc p
     JOIN pg_namespace n ON n.oid = p.pronamespace
     JOIN pg_language l ON l.oid = p.prolang
     WHERE (p.prokind IN ('f', 'p') AND )" +
-                user_namespace("n") + " AND NOT " + extension_member("pg_proc", "p.oid") + R"()
+                   user_namespace("n") + " AND NOT " + extension_member("pg_proc", "p.oid") + R"()
        OR p.oid IN (SELECT t.tgfoid FROM pg_trigger t
                     JOIN pg_class c ON c.oid = t.tgrelid
                     JOIN pg_namespace tn ON tn.oid = c.relnamespace
                     WHERE NOT t.tgisinternal AND )" +
-                user_namespace("tn") + ")",
-            excluded);
+                   user_namespace("tn") + ")",
+               excluded);
+}
+
+void apply_functions(const pqxx::result& rows, Schema& schema) {
   for (const auto& row : rows) {
     Function f;
     f.schema = row[0].as<std::string>();
@@ -148,11 +155,11 @@ void read_functions(Snapshot& tx, const std::string& excluded, Schema& schema) {
       });
 }
 
-void read_triggers(Snapshot& tx, const std::string& excluded, Schema& schema) {
+pqxx::result fetch_triggers(Snapshot& tx, const std::string& excluded) {
   // Declared triggers only: not constraint triggers PostgreSQL makes for foreign keys
   // (internal) nor the copies it makes on partitions (tgparentid <> 0).
-  auto rows = query(tx,
-                    R"(
+  return query(tx,
+               R"(
     SELECT t.tgname, n.nspname, c.relname, fn.nspname, p.proname, pg_get_triggerdef(t.oid)
     FROM pg_trigger t
     JOIN pg_class c ON c.oid = t.tgrelid
@@ -160,8 +167,11 @@ void read_triggers(Snapshot& tx, const std::string& excluded, Schema& schema) {
     JOIN pg_proc p ON p.oid = t.tgfoid
     JOIN pg_namespace fn ON fn.oid = p.pronamespace
     WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND )" +
-                        user_namespace("n") + " AND NOT " + extension_member("pg_class", "c.oid"),
-                    excluded);
+                   user_namespace("n") + " AND NOT " + extension_member("pg_class", "c.oid"),
+               excluded);
+}
+
+void apply_triggers(const pqxx::result& rows, Schema& schema) {
   for (const auto& row : rows) {
     Trigger t;
     t.name = row[0].as<std::string>();
@@ -175,11 +185,10 @@ void read_triggers(Snapshot& tx, const std::string& excluded, Schema& schema) {
   });
 }
 
-void read_types(Snapshot& tx, const std::string& excluded, Schema& schema,
-                const std::vector<OutsideColumn>& outside_columns) {
+pqxx::result fetch_types(Snapshot& tx, const std::string& excluded) {
   // Composite types made by CREATE TYPE only: every table also has a row type.
-  auto rows = query(tx,
-                    R"(
+  return query(tx,
+               R"(
     SELECT n.nspname, t.typname, t.typtype::text,
            CASE t.typtype
              WHEN 'e' THEN (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder)
@@ -195,8 +204,12 @@ void read_types(Snapshot& tx, const std::string& excluded, Schema& schema,
     LEFT JOIN pg_class r ON r.oid = t.typrelid
     WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND r.relkind = 'c'))
       AND )" + user_namespace("n") +
-                        " AND NOT " + extension_member("pg_type", "t.oid"),
-                    excluded);
+                   " AND NOT " + extension_member("pg_type", "t.oid"),
+               excluded);
+}
+
+void apply_types(const pqxx::result& rows, Schema& schema,
+                 const std::vector<OutsideColumn>& outside_columns) {
   std::map<std::string, UserType*> by_name;
   for (const auto& row : rows) {
     UserType u;
