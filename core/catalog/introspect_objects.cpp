@@ -21,10 +21,17 @@ std::vector<std::string> column_refs(const Schema& schema, const pqxx::field& fi
   return {refs.begin(), refs.end()};
 }
 
+// Sorted through keys built once: comparing qualified() built two strings per comparison.
 template <typename T>
 void sort_by_qualified(std::vector<T>& items) {
-  std::sort(items.begin(), items.end(),
-            [](const T& a, const T& b) { return a.qualified() < b.qualified(); });
+  std::vector<std::pair<std::string, size_t>> keys;
+  keys.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) keys.emplace_back(items[i].qualified(), i);
+  std::sort(keys.begin(), keys.end());
+  std::vector<T> sorted;
+  sorted.reserve(items.size());
+  for (const auto& key : keys) sorted.push_back(std::move(items[key.second]));
+  items = std::move(sorted);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 
 #include "core/catalog/introspect_detail.hpp"
 
@@ -86,6 +87,9 @@ std::vector<OutsideColumn> outside_columns(Snapshot& tx, const TypeNames& types,
 
 // Partitioned tables hold no rows themselves: their size is that of their partitions.
 void sum_partitions(Schema& schema) {
+  if (std::none_of(schema.tables.begin(), schema.tables.end(),
+                   [](const Table& t) { return t.kind == 'p'; }))
+    return;
   std::map<std::string, Table*> by_name;
   for (auto& t : schema.tables) by_name[t.qualified()] = &t;
   std::function<void(Table&)> total = [&](Table& t) {
@@ -148,7 +152,15 @@ TableIndex read_tables(Snapshot& tx, const std::string& excluded, Schema& schema
     LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace
     WHERE )" + user_table(),
                     excluded);
-  std::vector<std::pair<std::string, long long>> oids;
+  // Sorted by name through keys built once: comparing qualified() built two strings per
+  // comparison.
+  struct ReadTable {
+    std::string qualified;
+    long long oid = 0;
+    Table table;
+  };
+  std::vector<ReadTable> read;
+  read.reserve(rows.size());
   for (const auto& row : rows) {
     Table t;
     t.schema = row[1].as<std::string>();
@@ -159,19 +171,27 @@ TableIndex read_tables(Snapshot& tx, const std::string& excluded, Schema& schema
     t.estimated_bytes = row[6].as<int64_t>();
     if (!row[7].is_null())
       t.partition_of = row[7].as<std::string>() + "." + row[8].as<std::string>();
-    oids.emplace_back(t.qualified(), row[0].as<long long>());
-    schema.tables.push_back(std::move(t));
+    read.push_back({t.qualified(), row[0].as<long long>(), std::move(t)});
   }
-  std::sort(schema.tables.begin(), schema.tables.end(),
-            [](const Table& a, const Table& b) { return a.qualified() < b.qualified(); });
-  std::map<std::string, long long> oid_of(oids.begin(), oids.end());
+  std::vector<size_t> order(read.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return read[a].qualified < read[b].qualified; });
+  schema.tables.reserve(read.size());
   TableIndex index;
-  for (auto& t : schema.tables) index[oid_of[t.qualified()]].table = &t;
-  std::map<std::string, Table*> by_name;
-  for (auto& t : schema.tables) by_name[t.qualified()] = &t;
-  for (const auto& t : schema.tables) {  // sorted, so each partitions list is sorted
+  index.reserve(read.size());
+  std::unordered_map<std::string, Table*> by_name;
+  by_name.reserve(read.size());
+  for (size_t i : order) {
+    schema.tables.push_back(std::move(read[i].table));
+    index[read[i].oid].table = &schema.tables.back();
+    by_name[read[i].qualified] = &schema.tables.back();
+  }
+  for (size_t j = 0; j < schema.tables.size(); ++j) {  // sorted: each partitions list is too
+    const Table& t = schema.tables[j];
+    if (t.partition_of.empty()) continue;
     auto parent = by_name.find(t.partition_of);
-    if (parent != by_name.end()) parent->second->partitions.push_back(t.qualified());
+    if (parent != by_name.end()) parent->second->partitions.push_back(read[order[j]].qualified);
   }
   sum_partitions(schema);
   return index;
