@@ -42,7 +42,9 @@ std::vector<int64_t> numbers(const pqxx::field& field);
 // Spells an identifier as the server's quote_identifier() does, so that definitions
 // built here read exactly like the server's pg_get_*def() text: quoted unless it is all
 // lower-case letters, digits and underscores (not starting with a digit) and not a
-// keyword the server quotes.
+// keyword the server quotes. Unlike pg::quote_ident (libpg_query's PostgreSQL 15 keyword
+// list), it asks the server for its keywords, which newer servers extend, and honours
+// quote_all_identifiers; and it quotes 100,000 names in a few milliseconds.
 class IdentifierQuoter {
  public:
   enum class QuoteAll { no, yes };  // the server's quote_all_identifiers setting
