@@ -1,10 +1,12 @@
 // `dbsplit local`: start, stop and locate the local PostgreSQL instances dbsplit uses
-// for the demo and as the embedded default for target databases.
+// for the demo and as the embedded default for target databases, and (`local nats`) the
+// local NATS JetStream server `dbsplit relay` publishes to.
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "core/broker/local_nats.hpp"
 #include "core/pg/local_instance.hpp"
 
 namespace dbsplit::cli {
@@ -16,16 +18,66 @@ struct LocalOptions {
   bool remove = false;
 };
 
+void add_local_nats_command(CLI::App& local, Action& action) {
+  auto* nats = local.add_subcommand("nats", "Manage a local NATS server with JetStream");
+  nats->require_subcommand(1);
+  nats->footer(
+      "The server runs `nats-server -js -sd DIR/jetstream -a 127.0.0.1 -p PORT` detached,\n"
+      "logging to DIR/nats.log; its pid and port are kept in DIR/nats.pid and DIR/nats.port.\n\n"
+      "Examples:\n"
+      "  dbsplit local nats start --dir .dbsplit/nats    # prints nats://127.0.0.1:PORT\n"
+      "  dbsplit relay plan.json --service orders --db URL \\\n"
+      "      --nats \"$(dbsplit local nats url --dir .dbsplit/nats)\"\n"
+      "  dbsplit local nats stop --dir .dbsplit/nats --remove");
+  auto opts = std::make_shared<LocalOptions>();
+
+  auto* start = nats->add_subcommand(
+      "start", "Start a NATS server in DIR (or find the running one); print its URL on stdout");
+  start->add_option("--dir", opts->dir, "Directory of the server's store, log and pid")->required();
+  start->add_option("--port", opts->port, "TCP port on 127.0.0.1 (default: a free one)")
+      ->check(CLI::Range(1, 65535));
+  start->callback([&action, opts] {
+    action = [opts] {
+      broker::LocalNatsOptions options;
+      options.dir = opts->dir;
+      options.port = opts->port;
+      std::cout << broker::start_local_nats(options) << "\n";
+      return 0;
+    };
+  });
+
+  auto* url = nats->add_subcommand("url", "Print the URL of the NATS server running in DIR");
+  url->add_option("--dir", opts->dir, "Directory of the server")->required();
+  url->callback([&action, opts] {
+    action = [opts] {
+      std::cout << broker::local_nats_url(opts->dir) << "\n";
+      return 0;
+    };
+  });
+
+  auto* stop = nats->add_subcommand("stop", "Stop the NATS server in DIR (keeps its store)");
+  stop->add_option("--dir", opts->dir, "Directory of the server")->required();
+  stop->add_flag("--remove", opts->remove, "Also delete the directory and its stored streams");
+  stop->callback([&action, opts] {
+    action = [opts] {
+      broker::stop_local_nats(opts->dir, opts->remove ? broker::Remove::yes : broker::Remove::no);
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void add_local_command(CLI::App& app, Action& action) {
-  auto* local = app.add_subcommand("local", "Manage local PostgreSQL 15 instances");
+  auto* local =
+      app.add_subcommand("local", "Manage local PostgreSQL 15 instances and a local NATS server");
   local->require_subcommand(1);
   local->footer(
       "Examples:\n"
       "  dbsplit local start --dir .dbsplit/monolith     # initdb + start, prints the URL\n"
       "  dbsplit local url --dir .dbsplit/monolith\n"
-      "  dbsplit local stop --dir .dbsplit/monolith --remove");
+      "  dbsplit local stop --dir .dbsplit/monolith --remove\n"
+      "  dbsplit local nats start --dir .dbsplit/nats     # JetStream for `dbsplit relay`");
   auto opts = std::make_shared<LocalOptions>();
 
   auto* start = local->add_subcommand(
@@ -58,6 +110,8 @@ void add_local_command(CLI::App& app, Action& action) {
       return 0;
     };
   });
+
+  add_local_nats_command(*local, action);
 
   auto* stop = local->add_subcommand("stop", "Stop the instance in DIR (keeps its data)");
   stop->add_option("--dir", opts->dir, "Directory of the instance")->required();

@@ -1,14 +1,15 @@
 #pragma once
-// A real nats-server with JetStream for the relay tests: started on a free port with its
-// store in a temporary directory, stopped (and the directory removed) by the destructor.
+// A real nats-server with JetStream for the relay tests: started through the same code as
+// `dbsplit local nats start` on a free port with its store in a temporary directory, killed
+// with the test process, stopped (and the directory removed) by the destructor.
 #include <string>
 
 namespace dbsplit::test {
 
 class NatsServer {
  public:
-  // Starts `nats-server -js -sd DIR -p PORT -a 127.0.0.1` and waits until it accepts
-  // connections. Throws std::runtime_error with the server's log when it does not start.
+  // Starts `nats-server -js -sd DIR/jetstream -a 127.0.0.1 -p PORT` and waits until it
+  // accepts connections. Throws dbsplit::RuntimeError with the server's log when it does not.
   NatsServer();
   ~NatsServer();
   NatsServer(const NatsServer&) = delete;
@@ -23,7 +24,6 @@ class NatsServer {
  private:
   std::string dir_;
   int port_ = 0;
-  int pid_ = 0;
 };
 
 }  // namespace dbsplit::test
