@@ -17,7 +17,7 @@ script=$WORK/tutorial.sh
   echo "export STATE=\"$WORK/state\""
   # Ports for the tutorial's servers, away from the documented 8081.. to avoid clashes.
   echo "export PORT_BASE=$((20000 + RANDOM % 20000))"
-  echo "trap 'dbsplit local stop --dir \"\$STATE/monolith\" --remove >/dev/null 2>&1 || true; for d in \"\$STATE\"/targets/*; do dbsplit local stop --dir \"\$d\" --remove >/dev/null 2>&1 || true; done; kill \$(jobs -p) 2>/dev/null || true; pkill -f -- \"\$STATE/plan.json\" 2>/dev/null || true' EXIT"
+  echo "trap 'dbsplit local nats stop --dir \"\$STATE/nats\" --remove >/dev/null 2>&1 || true; dbsplit local stop --dir \"\$STATE/monolith\" --remove >/dev/null 2>&1 || true; for d in \"\$STATE\"/targets/*; do dbsplit local stop --dir \"\$d\" --remove >/dev/null 2>&1 || true; done; kill \$(jobs -p) 2>/dev/null || true; pkill -f -- \"\$STATE/plan.json\" 2>/dev/null || true' EXIT"
   awk '/^```sh$/{run=1; n++; print "echo \"--- tutorial block " n "\""; next} /^```/{run=0; next} run' \
     "$SRC/docs/tutorial.md"
 } > "$script"
