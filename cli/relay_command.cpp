@@ -41,8 +41,9 @@ void check_service(const plan::Plan& plan, const std::string& service) {
 void log_batch(const relay::BatchResult& r, const relay::Broker& broker, double ms) {
   std::string duplicates =
       r.duplicates == 0 ? "" : fmt::format(" ({} already in the stream)", r.duplicates);
-  std::cerr << fmt::format("published {} events (ids {}..{}) to {}{} in {:.1f} ms\n", r.published,
-                           r.first_id, r.last_id, broker.stream(), duplicates, ms);
+  std::cerr << fmt::format("published {} event{} (ids {}..{}) to {}{} in {:.1f} ms\n", r.published,
+                           r.published == 1 ? "" : "s", r.first_id, r.last_id, broker.stream(),
+                           duplicates, ms);
 }
 
 int run_relay(RelayCliOptions& o) {

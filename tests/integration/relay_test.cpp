@@ -253,7 +253,7 @@ TEST_CASE("relay without --once publishes new events as they come and stops on S
   std::string output = stable(read_file_or_empty(log));
   std::remove(log.c_str());
   CHECK(output.find("published 3 events (ids 1..3) to DBSPLIT_ORDERS\n"
-                    "published 1 events (ids 4..4) to DBSPLIT_ORDERS\n") != std::string::npos);
+                    "published 1 event (ids 4..4) to DBSPLIT_ORDERS\n") != std::string::npos);
   StreamContents stream = read_stream(nats.url(), "DBSPLIT_ORDERS", "dbsplit.orders.>");
   CHECK(stream.msgs == 4);
   REQUIRE(stream.events.size() == 4);
@@ -269,7 +269,7 @@ TEST_CASE("relay publishes in batches of --batch, in id order", "[relay]") {
   REQUIRE(run.exit_code == 0);
   CHECK(stable(run.output)
             .find("published 2 events (ids 1..2) to DBSPLIT_ORDERS\n"
-                  "published 1 events (ids 3..3) to DBSPLIT_ORDERS\n") != std::string::npos);
+                  "published 1 event (ids 3..3) to DBSPLIT_ORDERS\n") != std::string::npos);
   CHECK(read_stream(nats.url(), "DBSPLIT_ORDERS", "dbsplit.orders.>").events == expected_events());
   CHECK(unpublished(db) == 0);
 }
