@@ -21,7 +21,6 @@ using codegen::CommandArgument;
 using codegen::Field;
 using codegen::ValueKind;
 using json = nlohmann::json;
-using report::Diagnostic;
 using report::Severity;
 
 constexpr size_t kMaxDifferencesPerCommand = 10;
@@ -324,16 +323,9 @@ class CommandChecker {
 
   void add(const std::string& code, Severity severity, const std::string& message) {
     if (severity == Severity::error && ++differences_ > kMaxDifferencesPerCommand) return;
-    Diagnostic diagnostic;
-    diagnostic.code = code;
-    diagnostic.severity = severity;
-    diagnostic.objects = {endpoint_, d_.endpoint->resource};
-    if (!d_.consumer.empty()) diagnostic.objects.push_back(d_.consumer);
-    diagnostic.message = differences_ == kMaxDifferencesPerCommand
-                             ? message + " (further differences of this command not shown)"
-                             : message;
-    diagnostic.pattern = "owner_api_write";
-    report_.diagnostics.push_back(diagnostic);
+    report_.diagnostics.push_back(
+        contract_diagnostic(code, severity, endpoint_, d_, message, "owner_api_write",
+                            differences_ == kMaxDifferencesPerCommand, "command"));
   }
 
   const plan::Plan& plan_;

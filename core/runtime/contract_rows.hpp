@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "core/plan/model.hpp"
+#include "core/report/diagnostic.hpp"
+
 namespace dbsplit::runtime {
 
 using ContractRow = std::vector<std::optional<std::string>>;
@@ -27,6 +30,25 @@ std::vector<T> minus(const std::vector<T>& a, const std::vector<T>& b) {
   std::vector<T> out;
   std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
   return out;
+}
+
+// A DS4xx diagnostic about `endpoint` ("service.name") of the plan dependency `d`, naming
+// the endpoint, its table and the consumer; `last_shown` adds that further differences of
+// the same `what` ("endpoint", "command") are not shown.
+inline report::Diagnostic contract_diagnostic(const std::string& code, report::Severity severity,
+                                              const std::string& endpoint,
+                                              const plan::Dependency& d, const std::string& message,
+                                              const std::string& pattern, bool last_shown,
+                                              const std::string& what) {
+  report::Diagnostic diagnostic;
+  diagnostic.code = code;
+  diagnostic.severity = severity;
+  diagnostic.objects = {endpoint, d.endpoint->resource};
+  if (!d.consumer.empty()) diagnostic.objects.push_back(d.consumer);
+  diagnostic.message =
+      last_shown ? message + " (further differences of this " + what + " not shown)" : message;
+  diagnostic.pattern = pattern;
+  return diagnostic;
 }
 
 }  // namespace dbsplit::runtime

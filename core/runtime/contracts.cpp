@@ -296,16 +296,9 @@ class Checker {
   void add(const std::string& code, Severity severity, const std::string& message,
            const plan::Dependency& d) {
     if (severity == Severity::error && ++differences_ > kMaxDifferencesPerEndpoint) return;
-    Diagnostic diagnostic;
-    diagnostic.code = code;
-    diagnostic.severity = severity;
-    diagnostic.objects = {endpoint_, d.endpoint->resource};
-    if (!d.consumer.empty()) diagnostic.objects.push_back(d.consumer);
-    diagnostic.message = differences_ == kMaxDifferencesPerEndpoint
-                             ? message + " (further differences of this endpoint not shown)"
-                             : message;
-    diagnostic.pattern = "api_composition";
-    report_.diagnostics.push_back(diagnostic);
+    report_.diagnostics.push_back(
+        contract_diagnostic(code, severity, endpoint_, d, message, "api_composition",
+                            differences_ == kMaxDifferencesPerEndpoint, "endpoint"));
   }
 
   const plan::Plan& plan_;
