@@ -99,14 +99,14 @@ void add_relay_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(1, 600000));
   cmd->add_flag("--once", opts->once, "Publish what is pending, then exit");
   cmd->footer(
-      "Publishes each row of dbsplit_outbox.<service> to subject dbsplit.<service>.<event_type>\n"
-      "of stream DBSPLIT_<SERVICE> (created when missing) with message id = outbox id, and\n"
+      "Publishes each row of dbsplit_outbox.<service> to stream DBSPLIT_<SERVICE> (created when\n"
+      "missing), subject dbsplit.<service>.<table>.<change>, with message id = outbox id, and\n"
       "marks it published only after JetStream acknowledged it. One line per batch on stderr;\n"
       "stops cleanly on SIGTERM or SIGINT (exit 0).\n\n"
-      "Example:\n"
-      "  nats-server -js -sd /var/lib/nats &\n"
+      "Examples:\n"
+      "  NATS=$(dbsplit local nats start --dir .dbsplit/nats)   # or your own nats-server -js\n"
       "  dbsplit relay plan.json --service orders --db postgresql://svc_orders@db/shop \\\n"
-      "      --nats nats://127.0.0.1:4222");
+      "      --nats \"$NATS\" --once");
   cmd->callback([&action, opts] { action = [opts] { return run_relay(*opts); }; });
 }
 
