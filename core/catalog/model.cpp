@@ -11,8 +11,9 @@ const Column* Table::column(const std::string& column_name) const {
 }
 
 const Table* Schema::find_table(const std::string& qualified) const {
-  auto it = std::lower_bound(tables.begin(), tables.end(), qualified,
-                             [](const Table& t, const std::string& q) { return t.qualified() < q; });
+  auto it =
+      std::lower_bound(tables.begin(), tables.end(), qualified,
+                       [](const Table& t, const std::string& q) { return t.qualified() < q; });
   if (it != tables.end() && it->qualified() == qualified) return &*it;
   for (const auto& t : tables)  // tolerate an unsorted vector
     if (t.qualified() == qualified) return &t;

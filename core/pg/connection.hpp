@@ -1,9 +1,8 @@
 #pragma once
 // Connecting to PostgreSQL with errors that name the database but never its password.
 #include <memory>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 namespace dbsplit::pg {
 

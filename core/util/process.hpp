@@ -6,8 +6,8 @@
 namespace dbsplit {
 
 struct ProcessResult {
-  int exit_code = -1;   // -1 when the program could not be started or was killed
-  std::string output;   // stdout and stderr, interleaved
+  int exit_code = -1;  // -1 when the program could not be started or was killed
+  std::string output;  // stdout and stderr, interleaved
 };
 
 // Runs argv[0] (looked up in PATH) with the arguments and waits for it.

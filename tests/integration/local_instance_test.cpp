@@ -1,14 +1,13 @@
-#include <catch2/catch.hpp>
-
-#include <filesystem>
-#include <fstream>
+#include "core/pg/local_instance.hpp"
 
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <pqxx/pqxx>
 
 #include "core/pg/connection.hpp"
-#include "core/pg/local_instance.hpp"
 #include "core/util/error.hpp"
 #include "tests/support/test_cluster.hpp"
 
@@ -90,7 +89,8 @@ TEST_CASE("as root, a directory the postgres user cannot reach is refused with a
           "the postgres user (which runs the server when dbsplit runs as root) cannot reach " +
               parent + "/instance: " + parent +
               " is not searchable by others; choose a directory elsewhere (e.g. under /tmp) or "
-              "run `chmod o+x " + parent + "`");
+              "run `chmod o+x " +
+              parent + "`");
   }
   std::filesystem::remove_all(parent);
 }

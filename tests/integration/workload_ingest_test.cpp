@@ -170,8 +170,8 @@ TEST_CASE("statements a trigger runs are not the module's own statements", "[ing
   run_as(url_as("trig_shipping", db), {"UPDATE shipments SET state = 'shipped' WHERE id = 1"});
 
   pqxx::connection conn(url);
-  Workload w = dbsplit::workload::read_pg_stat_statements(conn, AttributionOptions{},
-                                                           NameResolver{});
+  Workload w =
+      dbsplit::workload::read_pg_stat_statements(conn, AttributionOptions{}, NameResolver{});
   // The test cluster tracks nested statements (track = all); the trigger's UPDATE of
   // orders must not make trig_shipping a writer of orders.
   REQUIRE(w.statements.size() == 1);

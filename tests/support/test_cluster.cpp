@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
-
 #include <pqxx/pqxx>
 
 #include "core/util/process.hpp"
@@ -36,8 +35,8 @@ const pg::LocalInstance& cluster() {
   if (!g_cluster) {
     pg::cleanup_stale_instances();
     g_cluster = std::make_unique<pg::LocalInstance>(pg::LocalInstance::create_and_start());
-    g_postmaster_pid = std::atol(
-        read_file_or_empty(g_cluster->dir() + "/data/postmaster.pid").c_str());
+    g_postmaster_pid =
+        std::atol(read_file_or_empty(g_cluster->dir() + "/data/postmaster.pid").c_str());
     signal(SIGTERM, on_fatal_signal);
     signal(SIGINT, on_fatal_signal);
     std::atexit(shutdown_cluster);
@@ -59,8 +58,8 @@ void shutdown_cluster() {
 
 std::string fresh_database(const std::string& prefix) {
   const auto& c = cluster();
-  std::string name = prefix + "_" + std::to_string(getpid()) + "_" +
-                     std::to_string(++g_database_counter);
+  std::string name =
+      prefix + "_" + std::to_string(getpid()) + "_" + std::to_string(++g_database_counter);
   exec_sql(c.url("postgres"), "CREATE DATABASE \"" + name + "\"");
   std::string url = c.url(name);
   exec_sql(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
