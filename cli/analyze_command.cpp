@@ -18,12 +18,7 @@ namespace {
 
 struct AnalyzeCliOptions {
   analysis::AnalyzeDatabaseOptions core;
-  std::string log_format = "auto";
-  std::string log_prefix;
-  std::vector<std::string> module_map;
-  bool no_stats = false;
-  std::string search_path = "public";
-  std::vector<std::string> reporting_modules;
+  WorkloadFlags workload;
   std::string format = "text";
   std::string output;
   std::string fail_on;
@@ -33,13 +28,7 @@ int run_analyze(AnalyzeCliOptions& o) {
   auto format = report::analysis_format_from_string(o.format);
   std::optional<report::Severity> fail_on;
   if (!o.fail_on.empty()) fail_on = report::severity_from_string(o.fail_on);
-  o.core.log.format = parse_log_format(o.log_format);
-  if (!o.log_prefix.empty()) o.core.log.line_prefix = o.log_prefix;
-  o.core.module_map = parse_module_map(o.module_map);
-  o.core.stat_statements =
-      o.no_stats ? analysis::UseStatStatements::no : analysis::UseStatStatements::yes;
-  o.core.search_path = split_list(o.search_path);
-  if (!o.reporting_modules.empty()) o.core.thresholds.reporting_modules = o.reporting_modules;
+  apply_workload_flags(o.workload, o.core);
 
   analysis::Analysis result = analysis::analyze_database(o.core);
 
@@ -92,15 +81,15 @@ void add_analyze_command(CLI::App& app, Action& action) {
   cmd->add_option("--db", o->core.db_url, "Database URL (postgresql://user@host:port/db)")
       ->required();
   cmd->add_option("--log", o->core.log_files, "PostgreSQL log file to read (repeatable)");
-  cmd->add_option("--log-format", o->log_format, "auto, stderr or csv (default auto)");
-  cmd->add_option("--log-prefix", o->log_prefix,
+  cmd->add_option("--log-format", o->workload.log_format, "auto, stderr or csv (default auto)");
+  cmd->add_option("--log-prefix", o->workload.log_prefix,
                   "log_line_prefix of stderr logs (default '%m [%p] user=%u db=%d app=%a "
                   "vxid=%v xid=%x: ')");
-  cmd->add_option("--module-map", o->module_map,
+  cmd->add_option("--module-map", o->workload.module_map,
                   "ROLE_OR_APP=MODULE: attribute a role's or application's statements to a "
                   "module (repeatable)");
-  cmd->add_flag("--no-stats", o->no_stats, "Do not read pg_stat_statements");
-  cmd->add_option("--search-path", o->search_path,
+  cmd->add_flag("--no-stats", o->workload.no_stats, "Do not read pg_stat_statements");
+  cmd->add_option("--search-path", o->workload.search_path,
                   "Schemas for unqualified names, comma-separated (default public)");
   cmd->add_option("--exclude-schema", o->core.exclude_schemas,
                   "Leave a schema out of the analysis (repeatable)");
@@ -109,7 +98,7 @@ void add_analyze_command(CLI::App& app, Action& action) {
                   "Share of all calls at which a cross-service read counts as frequent "
                   "(default 0.01)")
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--reporting-module", o->reporting_modules,
+  cmd->add_option("--reporting-module", o->workload.reporting_modules,
                   "Module whose reads go to an analytics database (repeatable; default "
                   "reporting)");
   cmd->add_option("--format", o->format, "text, json, markdown or dot (default text)")

@@ -28,12 +28,7 @@ namespace {
 struct MakeOptions {
   std::string from_analysis;
   analysis::AnalyzeDatabaseOptions db;
-  std::string log_format = "auto";
-  std::string log_prefix;
-  std::vector<std::string> module_map;
-  bool no_stats = false;
-  std::string search_path = "public";
-  std::vector<std::string> reporting_modules;
+  WorkloadFlags workload;
   std::string target = "env";
   std::string output;
 };
@@ -108,13 +103,7 @@ int make_plan(MakeOptions& o) {
           "the pins to `dbsplit analyze` and plan from its output, or plan with --db");
     result = read_analysis_file(o.from_analysis);
   } else {
-    o.db.log.format = parse_log_format(o.log_format);
-    if (!o.log_prefix.empty()) o.db.log.line_prefix = o.log_prefix;
-    o.db.module_map = parse_module_map(o.module_map);
-    o.db.stat_statements =
-        o.no_stats ? analysis::UseStatStatements::no : analysis::UseStatStatements::yes;
-    o.db.search_path = split_list(o.search_path);
-    if (!o.reporting_modules.empty()) o.db.thresholds.reporting_modules = o.reporting_modules;
+    apply_workload_flags(o.workload, o.db);
     result = analysis::analyze_database(o.db);
   }
   plan::BuildOptions build;
@@ -145,11 +134,11 @@ void add_plan_command(CLI::App& app, Action& action) {
   plan->add_option("--db", make->db.db_url,
                    "Database URL: analyse it now (same options as analyze)");
   plan->add_option("--log", make->db.log_files, "PostgreSQL log file to read (repeatable)");
-  plan->add_option("--log-format", make->log_format, "auto, stderr or csv (default auto)");
-  plan->add_option("--log-prefix", make->log_prefix, "log_line_prefix of stderr logs");
-  plan->add_option("--module-map", make->module_map, "ROLE_OR_APP=MODULE (repeatable)");
-  plan->add_flag("--no-stats", make->no_stats, "Do not read pg_stat_statements");
-  plan->add_option("--search-path", make->search_path,
+  plan->add_option("--log-format", make->workload.log_format, "auto, stderr or csv (default auto)");
+  plan->add_option("--log-prefix", make->workload.log_prefix, "log_line_prefix of stderr logs");
+  plan->add_option("--module-map", make->workload.module_map, "ROLE_OR_APP=MODULE (repeatable)");
+  plan->add_flag("--no-stats", make->workload.no_stats, "Do not read pg_stat_statements");
+  plan->add_option("--search-path", make->workload.search_path,
                    "Schemas for unqualified names (default public)");
   plan->add_option("--exclude-schema", make->db.exclude_schemas, "Leave a schema out (repeatable)");
   plan->add_option("--pins", make->db.pins_file,
@@ -158,7 +147,7 @@ void add_plan_command(CLI::App& app, Action& action) {
                    "Share of all calls at which a cross-service read is frequent (default 0.01)")
       ->check(CLI::Range(0.0, 1.0));
   plan->add_option(
-      "--reporting-module", make->reporting_modules,
+      "--reporting-module", make->workload.reporting_modules,
       "Module whose reads go to an analytics database (repeatable; default reporting)");
   plan->add_option("--target", make->target,
                    "Where service databases go: env (${DBSPLIT_TARGET_<SERVICE>} URLs, default) or "

@@ -38,4 +38,15 @@ std::map<std::string, std::string> parse_module_map(const std::vector<std::strin
   return out;
 }
 
+void apply_workload_flags(const WorkloadFlags& flags, analysis::AnalyzeDatabaseOptions& options) {
+  options.log.format = parse_log_format(flags.log_format);
+  if (!flags.log_prefix.empty()) options.log.line_prefix = flags.log_prefix;
+  options.module_map = parse_module_map(flags.module_map);
+  options.stat_statements =
+      flags.no_stats ? analysis::UseStatStatements::no : analysis::UseStatStatements::yes;
+  options.search_path = split_list(flags.search_path);
+  if (!flags.reporting_modules.empty())
+    options.thresholds.reporting_modules = flags.reporting_modules;
+}
+
 }  // namespace dbsplit::cli
