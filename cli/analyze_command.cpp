@@ -9,7 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/workload_options.hpp"
 #include "core/analysis/run.hpp"
-#include "core/report/render_analysis.hpp"
+#include "core/analysis/render.hpp"
 #include "core/util/atomic_file.hpp"
 #include "core/util/error.hpp"
 
@@ -25,9 +25,9 @@ struct AnalyzeCliOptions {
 };
 
 int run_analyze(AnalyzeCliOptions& o) {
-  auto format = report::analysis_format_from_string(o.format);
-  std::optional<report::Severity> fail_on;
-  if (!o.fail_on.empty()) fail_on = report::severity_from_string(o.fail_on);
+  auto format = analysis::analysis_format_from_string(o.format);
+  std::optional<diagnostics::Severity> fail_on;
+  if (!o.fail_on.empty()) fail_on = diagnostics::severity_from_string(o.fail_on);
   apply_workload_flags(o.workload, o.core);
 
   analysis::Analysis result = analysis::analyze_database(o.core);
@@ -35,23 +35,23 @@ int run_analyze(AnalyzeCliOptions& o) {
   // Colour only for a terminal, and never when NO_COLOR asks for none.
   bool terminal = o.output.empty() && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
   std::string text =
-      report::render_analysis(result, format, terminal ? report::Color::yes : report::Color::no);
+      analysis::render_analysis(result, format, terminal ? Color::yes : Color::no);
   if (o.output.empty()) {
     std::cout << text << std::flush;
   } else {
     write_file_atomically(o.output, text);
     size_t errors = 0, warnings = 0;
     for (const auto& f : result.findings) {
-      errors += f.severity == report::Severity::error;
-      warnings += f.severity == report::Severity::warning;
+      errors += f.severity == diagnostics::Severity::error;
+      warnings += f.severity == diagnostics::Severity::warning;
     }
     std::cerr << fmt::format("dbsplit: wrote {} ({} tables, {} services, {} errors, {} warnings)\n",
                              o.output, result.tables.size(), result.services.size(), errors,
                              warnings);
   }
-  if (fail_on && report::any_at_least(result.findings, *fail_on)) {
+  if (fail_on && diagnostics::any_at_least(result.findings, *fail_on)) {
     std::cerr << fmt::format("dbsplit: findings at or above {} severity (--fail-on {})\n",
-                             report::to_string(*fail_on), o.fail_on);
+                             diagnostics::to_string(*fail_on), o.fail_on);
     return static_cast<int>(ExitCode::findings);
   }
   return 0;

@@ -19,7 +19,7 @@
 #include "core/plan/check_run.hpp"
 #include "core/plan/json.hpp"
 #include "core/plan/render.hpp"
-#include "core/report/render_diagnostics.hpp"
+#include "core/diagnostics/render.hpp"
 #include "core/util/error.hpp"
 
 namespace dbsplit::cli {
@@ -52,15 +52,15 @@ std::string findings_json(const plan::CheckResult& result, const plan::Plan& p,
   out["live_fingerprint"] = result.live_fingerprint;
   out["statements_checked"] = result.statements_checked;
   out["findings"] =
-      nlohmann::ordered_json::parse(report::diagnostics_to_json(result.findings).dump());
+      nlohmann::ordered_json::parse(diagnostics::diagnostics_to_json(result.findings).dump());
   return out.dump(2) + "\n";
 }
 
 std::string findings_text(const plan::CheckResult& result, const plan::Plan& p,
                           const std::string& file) {
   bool terminal = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
-  std::string out = report::render_diagnostics_text(
-      result.findings, terminal ? report::Color::yes : report::Color::no, "plan check " + file);
+  std::string out = diagnostics::render_diagnostics_text(
+      result.findings, terminal ? Color::yes : Color::no, "plan check " + file);
   out += p.fingerprint == result.live_fingerprint
              ? "\nschema unchanged since the plan was made (" + p.fingerprint + ")"
              : "\nschema fingerprint " + p.fingerprint + " is now " + result.live_fingerprint;
@@ -216,7 +216,7 @@ void add_plan_command(CLI::App& app, Action& action) {
       plan::CheckResult result = plan::check_plan_against_database(p, options);
       std::cout << (opts->format == "json" ? findings_json(result, p, opts->plan_file)
                                            : findings_text(result, p, opts->plan_file));
-      return report::any_at_least(result.findings, report::Severity::error)
+      return diagnostics::any_at_least(result.findings, diagnostics::Severity::error)
                  ? static_cast<int>(ExitCode::findings)
                  : 0;
     };

@@ -24,8 +24,8 @@ std::string render_text(const runtime::ContractReport& report) {
   int errors = 0, warnings = 0;
   std::string lines;
   for (const auto& d : report.diagnostics) {
-    (d.severity == report::Severity::error ? errors : warnings)++;
-    lines += d.code + " " + report::to_string(d.severity) + ": " + d.message + "\n";
+    (d.severity == diagnostics::Severity::error ? errors : warnings)++;
+    lines += d.code + " " + diagnostics::to_string(d.severity) + ": " + d.message + "\n";
   }
   return "Contracts: " + std::to_string(report.endpoints_checked) + " endpoints checked with " +
          std::to_string(report.calls) + " calls; " + std::to_string(errors) + " differences, " +
@@ -39,7 +39,7 @@ std::string render_json(const runtime::ContractReport& report) {
   out["diagnostics"] = nlohmann::ordered_json::array();
   for (const auto& d : report.diagnostics)
     out["diagnostics"].push_back({{"code", d.code},
-                                  {"severity", report::to_string(d.severity)},
+                                  {"severity", diagnostics::to_string(d.severity)},
                                   {"message", d.message},
                                   {"objects", d.objects},
                                   {"pattern", d.pattern}});
@@ -89,7 +89,7 @@ void add_verify_command(CLI::App& app, Action& action) {
       plan::Plan plan = plan::read_plan_file(opts->plan);
       auto report = runtime::check_contracts(plan, opts->options);
       std::cout << (opts->format == "json" ? render_json(report) : render_text(report));
-      return report::any_at_least(report.diagnostics, report::Severity::error)
+      return diagnostics::any_at_least(report.diagnostics, diagnostics::Severity::error)
                  ? static_cast<int>(ExitCode::findings)
                  : 0;
     };

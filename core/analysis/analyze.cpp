@@ -58,7 +58,7 @@ auto dependency_key(const Dependency& d) {
   return std::tie(d.kind, d.consumer, d.owner, d.tables, d.object, d.statement, d.module);
 }
 
-auto finding_key(const report::Diagnostic& f) {
+auto finding_key(const diagnostics::Diagnostic& f) {
   return std::make_tuple(-static_cast<int>(f.severity), std::cref(f.code), std::cref(f.objects),
                          std::cref(f.message));
 }
@@ -169,9 +169,9 @@ Analysis analyze(catalog::Schema schema, workload::Workload workload,
   bool any_signal = std::any_of(analysis.tables.begin(), analysis.tables.end(),
                                 [](const auto& a) { return a.signal != Signal::graph_community; });
   if (!analysis.tables.empty() && !any_signal) {
-    outcome.findings.push_back(report::Diagnostic{
+    outcome.findings.push_back(diagnostics::Diagnostic{
         "DS115",
-        report::Severity::info,
+        diagnostics::Severity::info,
         {},
         "no workload and no pins: services were proposed from foreign keys alone (community "
         "detection); name them and confirm them with a pins file",
@@ -183,7 +183,7 @@ Analysis analyze(catalog::Schema schema, workload::Workload workload,
               return dependency_key(a) < dependency_key(b);
             });
   std::stable_sort(outcome.findings.begin(), outcome.findings.end(),
-                   [](const report::Diagnostic& a, const report::Diagnostic& b) {
+                   [](const diagnostics::Diagnostic& a, const diagnostics::Diagnostic& b) {
                      return finding_key(a) < finding_key(b);
                    });
   analysis.dependencies = std::move(outcome.dependencies);

@@ -29,7 +29,7 @@ class Owners {
 
 struct Outcome {
   std::vector<Dependency> dependencies;
-  std::vector<report::Diagnostic> findings;
+  std::vector<diagnostics::Diagnostic> findings;
 };
 
 // Reads, writes, joins and transactions of the workload that cross services (DS101,

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/catalog/json.hpp"
-#include "core/report/render_diagnostics.hpp"
+#include "core/diagnostics/render.hpp"
 #include "core/util/error.hpp"
 
 namespace dbsplit::analysis {
@@ -182,7 +182,7 @@ json to_json(const Analysis& a) {
   out["tables"] = array_of(a.tables, table_json);
   out["matrix"] = array_of(a.matrix, cell_json);
   out["dependencies"] = array_of(a.dependencies, dependency_json);
-  out["findings"] = report::diagnostics_to_json(a.findings);
+  out["findings"] = diagnostics::diagnostics_to_json(a.findings);
   out["unparsed"] = a.workload.unparsed;
   out["schema"] = catalog::to_json(a.schema);
   return out;
@@ -194,7 +194,7 @@ void write_json(const Analysis& a, JsonWriter& w) {
   w.key("database");
   w.value(a.database);
   write_array(w, "dependencies", a.dependencies, dependency_json);
-  write_array(w, "findings", a.findings, report::diagnostic_to_json);
+  write_array(w, "findings", a.findings, diagnostics::diagnostic_to_json);
   w.key("format");
   w.value("dbsplit-analysis");
   write_array(w, "matrix", a.matrix, cell_json);
@@ -265,7 +265,7 @@ Analysis analysis_from_json(const json& j) {
     dep.rationale = d.str("rationale");
     a.dependencies.push_back(std::move(dep));
   });
-  a.findings = report::diagnostics_from_json(r.member("findings"), "analysis JSON: /findings");
+  a.findings = diagnostics::diagnostics_from_json(r.member("findings"), "analysis JSON: /findings");
   try {
     a.schema = catalog::schema_from_json(r.member("schema"));
   } catch (const UsageError& e) {

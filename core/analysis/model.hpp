@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/catalog/model.hpp"
-#include "core/report/diagnostic.hpp"
+#include "core/diagnostics/diagnostic.hpp"
 #include "core/workload/model.hpp"
 
 namespace dbsplit::analysis {
@@ -105,7 +105,7 @@ struct Analysis {
   std::vector<TableAssignment> tables;   // sorted by table
   std::vector<AccessCell> matrix;        // sorted by module, table
   std::vector<Dependency> dependencies;  // sorted
-  std::vector<report::Diagnostic> findings;
+  std::vector<diagnostics::Diagnostic> findings;
   Thresholds thresholds;
   int64_t total_calls = 0;
   int unparsed_statements = 0;

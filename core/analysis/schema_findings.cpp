@@ -11,8 +11,8 @@
 namespace dbsplit::analysis {
 namespace {
 
-using report::Diagnostic;
-using report::Severity;
+using diagnostics::Diagnostic;
+using diagnostics::Severity;
 
 // "schema.table.column" → "schema.table"
 std::string table_of_column(const std::string& column) {

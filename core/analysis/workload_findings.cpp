@@ -12,8 +12,8 @@
 namespace dbsplit::analysis {
 namespace {
 
-using report::Diagnostic;
-using report::Severity;
+using diagnostics::Diagnostic;
+using diagnostics::Severity;
 
 std::vector<std::string> sorted(const std::set<std::string>& items) {
   return {items.begin(), items.end()};

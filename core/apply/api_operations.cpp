@@ -15,7 +15,7 @@
 #include "core/codegen/ddl.hpp"
 #include "core/pg/connection.hpp"
 #include "core/pg/local_instance.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 #include "core/runtime/contracts.hpp"
 #include "core/util/error.hpp"
 #include "core/util/process.hpp"
@@ -213,10 +213,10 @@ std::string contract_check(const OperationContext& ctx, const nlohmann::json& p)
 
   std::vector<std::string> errors, warnings;
   for (const auto& d : report.diagnostics)
-    (d.severity == report::Severity::error ? errors : warnings).push_back(d.code + " " + d.message);
+    (d.severity == diagnostics::Severity::error ? errors : warnings).push_back(d.code + " " + d.message);
   if (!errors.empty())
     throw RuntimeError(fmt::format("contract check of {}: {} difference(s): {}", service,
-                                   errors.size(), plan::sql::join(errors, "; ")));
+                                   errors.size(), pg::sql::join(errors, "; ")));
   std::string out =
       report.endpoints_checked == 0
           ? fmt::format(
@@ -225,7 +225,7 @@ std::string contract_check(const OperationContext& ctx, const nlohmann::json& p)
                 service)
           : fmt::format("contract check of {}: {} endpoint(s), {} call(s), no difference", service,
                         report.endpoints_checked, report.calls);
-  if (!warnings.empty()) out += " (" + plan::sql::join(warnings, "; ") + ")";
+  if (!warnings.empty()) out += " (" + pg::sql::join(warnings, "; ") + ")";
   return out;
 }
 

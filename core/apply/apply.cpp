@@ -12,7 +12,7 @@
 #include "core/apply/journal.hpp"
 #include "core/apply/lock.hpp"
 #include "core/pg/connection.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 #include "core/util/error.hpp"
 
 namespace dbsplit::apply {

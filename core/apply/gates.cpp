@@ -6,7 +6,7 @@
 #include "core/pg/connection.hpp"
 #include "core/plan/check.hpp"
 #include "core/plan/check_run.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 #include "core/util/error.hpp"
 
 namespace dbsplit::apply {
@@ -14,7 +14,7 @@ namespace {
 
 std::string short_checksum(const std::string& checksum) { return checksum.substr(0, 19) + "…"; }
 
-std::string listing(const std::vector<report::Diagnostic>& diagnostics, size_t limit) {
+std::string listing(const std::vector<diagnostics::Diagnostic>& diagnostics, size_t limit) {
   std::vector<std::string> lines;
   for (const auto& d : diagnostics) {
     if (lines.size() == limit) {
@@ -23,15 +23,15 @@ std::string listing(const std::vector<report::Diagnostic>& diagnostics, size_t l
     }
     lines.push_back(d.code + " " + d.message);
   }
-  return plan::sql::join(lines, "; ");
+  return pg::sql::join(lines, "; ");
 }
 
 }  // namespace
 
 void check_plan_and_schema(const plan::Plan& plan, const Target& target, const Journal& journal) {
-  std::vector<report::Diagnostic> errors;
+  std::vector<diagnostics::Diagnostic> errors;
   for (const auto& d : plan::check_rules(plan))
-    if (d.severity == report::Severity::error) errors.push_back(d);
+    if (d.severity == diagnostics::Severity::error) errors.push_back(d);
   if (!errors.empty())
     throw Error(fmt::format("plan {} breaks its rules: {}; see `dbsplit plan check`, then fix "
                             "or regenerate the plan",
@@ -107,7 +107,7 @@ void check_operations(const plan::Stage& stage) {
         "step {} needs operation {}, which this dbsplit does not implement yet; nothing of "
         "stage {} was run (operations implemented: {}; see docs/apply.md)",
         step.id, missing, plan::to_string(stage.name),
-        plan::sql::join(implemented_operations(), ", ")));
+        pg::sql::join(implemented_operations(), ", ")));
   }
 }
 

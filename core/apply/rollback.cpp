@@ -9,7 +9,7 @@
 #include "core/apply/journal.hpp"
 #include "core/apply/lock.hpp"
 #include "core/pg/connection.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 #include "core/util/error.hpp"
 
 namespace dbsplit::apply {
@@ -80,7 +80,7 @@ int rollback_stage(const plan::Plan& plan, const RollbackOptions& options,
         throw RuntimeError(fmt::format(
             "the rollback of step {} needs operation {}, which this dbsplit does not implement "
             "yet; nothing was rolled back (operations implemented: {})",
-            row.step_id, action.operation, plan::sql::join(implemented_operations(), ", ")));
+            row.step_id, action.operation, pg::sql::join(implemented_operations(), ", ")));
       rollbacks.push_back(action);
     }
 

@@ -8,15 +8,15 @@
 #include "core/codegen/api_model.hpp"
 #include "core/pg/connection.hpp"
 #include "core/plan/builder_detail.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 #include "core/util/error.hpp"
 
 namespace dbsplit::codegen {
 namespace {
 
-using plan::sql::join;
-using plan::sql::literal;
-using plan::sql::table;
+using pg::sql::join;
+using pg::sql::literal;
+using pg::sql::table;
 
 bool owns(const plan::Service& s, const std::string& t) {
   return std::find(s.tables.begin(), s.tables.end(), t) != s.tables.end();

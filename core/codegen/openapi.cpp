@@ -4,7 +4,7 @@
 
 #include "core/codegen/command_model.hpp"
 #include "core/plan/builder_detail.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 
 namespace dbsplit::codegen {
 namespace {
@@ -208,7 +208,7 @@ void add_query(ojson& paths, ojson& schemas, const ServiceApi& api, const Query&
         filter_parameter(*r.field(name), "rows whose " + name + " equals one of the values"));
   for (auto& p : paging_parameters()) params.push_back(p);
   ojson get = {{"operationId", q.name},
-               {"summary", "Columns " + plan::sql::join(q.columns, ", ") + " of " + q.resource},
+               {"summary", "Columns " + pg::sql::join(q.columns, ", ") + " of " + q.resource},
                {"description", "Replaces the cross-service read: " + q.replaces},
                {"tags", {"queries"}},
                {"parameters", params},

@@ -11,7 +11,7 @@
 #include "core/pg/connection.hpp"
 #include "core/plan/builder_detail.hpp"
 #include "core/plan/json.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 
 namespace dbsplit::plan {
 namespace {
@@ -25,7 +25,7 @@ std::vector<std::string> sorted_unique(std::vector<std::string> items) {
   return items;
 }
 
-std::string bare(const std::string& table) { return sql::split(table).second; }
+std::string bare(const std::string& table) { return pg::sql::split(table).second; }
 
 std::string upper_first_word(const std::string& statement) {
   std::string word;
@@ -127,7 +127,7 @@ class DependencyBuilder {
     std::string kind = kind_name(in.kind);
     if (in.kind == DependencyKind::transaction)  // its object is a log's transaction id
       return kind + "." + in.module + "." + in.owner + "." +
-             sql::join(sorted_unique(in.tables), "+");
+             pg::sql::join(sorted_unique(in.tables), "+");
     if (!in.object.empty()) {
       if (in.kind == DependencyKind::foreign_key)
         for (const auto& fk : analysis_.schema.foreign_keys)
@@ -137,7 +137,7 @@ class DependencyBuilder {
       return kind + "." + in.object;
     }
     std::string who = in.consumer.empty() ? in.module : in.consumer;
-    return kind + "." + who + "." + sql::join(sorted_unique(in.tables), "+");
+    return kind + "." + who + "." + pg::sql::join(sorted_unique(in.tables), "+");
   }
 
   std::string unique_id(const std::string& base) {
@@ -169,11 +169,11 @@ class DependencyBuilder {
       if (e.returned_columns.empty())
         e.returned_columns = all_columns(analysis_.schema, e.resource);
       name = "get_" + detail::singular(bare(e.resource));
-      if (!e.filter_columns.empty()) name += "_by_" + sql::join(e.filter_columns, "_and_");
+      if (!e.filter_columns.empty()) name += "_by_" + pg::sql::join(e.filter_columns, "_and_");
     }
     // One name per distinct endpoint of a service; consumers needing the same one share it.
-    std::string signature = e.resource + "|" + sql::join(e.filter_columns, ",") + "|" +
-                            sql::join(e.returned_columns, ",") +
+    std::string signature = e.resource + "|" + pg::sql::join(e.filter_columns, ",") + "|" +
+                            pg::sql::join(e.returned_columns, ",") +
                             (e.method == ApiEndpoint::Method::read ? "|r" : "|w");
     auto& names = endpoints_[e.service];
     for (const auto& [existing, sig] : names)
@@ -210,7 +210,7 @@ class DependencyBuilder {
     m.source_tables = sorted_unique(in.tables);
     std::vector<std::string> parts;
     for (const auto& t : m.source_tables) parts.push_back(bare(t));
-    std::string base = "rm_" + sql::join(parts, "_");
+    std::string base = "rm_" + pg::sql::join(parts, "_");
     if (in.kind == DependencyKind::view) {  // the view's own query, under the view's name
       for (const auto& v : analysis_.schema.views)
         if (v.qualified() == in.object) {
@@ -302,9 +302,9 @@ class DependencyBuilder {
                       pg::quote_ident(o.child_columns[i]));
     }
     if (!o.child_table.empty())
-      o.sql = "SELECT count(*) FROM " + sql::table(o.child_table) + " c WHERE " +
-              sql::join(not_null, " AND ") + " AND NOT EXISTS (SELECT 1 FROM " +
-              sql::table(o.parent_table) + " p WHERE " + sql::join(match, " AND ") + ")";
+      o.sql = "SELECT count(*) FROM " + pg::sql::table(o.child_table) + " c WHERE " +
+              pg::sql::join(not_null, " AND ") + " AND NOT EXISTS (SELECT 1 FROM " +
+              pg::sql::table(o.parent_table) + " p WHERE " + pg::sql::join(match, " AND ") + ")";
     return o;
   }
 
@@ -317,7 +317,7 @@ class DependencyBuilder {
     if (!in.owner.empty()) services.push_back(in.owner);
     d.services = sorted_unique(services);
     if (in.pattern == Pattern::per_service_object) {
-      d.action = "each of " + sql::join(d.services, ", ") + " gets its own copy of " + in.object +
+      d.action = "each of " + pg::sql::join(d.services, ", ") + " gets its own copy of " + in.object +
                  " in its database (created by the database stage" +
                  (in.kind == DependencyKind::sequence ? ", started above the current value)" : ")");
       return d;

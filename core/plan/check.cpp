@@ -15,8 +15,8 @@
 namespace dbsplit::plan {
 namespace {
 
-using report::Diagnostic;
-using report::Severity;
+using diagnostics::Diagnostic;
+using diagnostics::Severity;
 
 Diagnostic finding(std::string code, Severity severity, std::vector<std::string> objects,
                    std::string message, std::string pattern = "") {

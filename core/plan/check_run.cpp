@@ -7,7 +7,7 @@
 #include "core/catalog/introspect.hpp"
 #include "core/catalog/json.hpp"
 #include "core/pg/connection.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 #include "core/util/error.hpp"
 #include "core/workload/plpgsql.hpp"
 

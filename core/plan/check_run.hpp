@@ -18,7 +18,7 @@ struct CheckDatabaseOptions {
 };
 
 struct CheckResult {
-  std::vector<report::Diagnostic> findings;
+  std::vector<diagnostics::Diagnostic> findings;
   std::string live_fingerprint;
   size_t statements_checked = 0;
 };

@@ -13,8 +13,8 @@
 namespace dbsplit::plan {
 namespace {
 
-using report::Diagnostic;
-using report::Severity;
+using diagnostics::Diagnostic;
+using diagnostics::Severity;
 
 std::string describe_default(const std::optional<std::string>& value) {
   return value ? *value : "none";

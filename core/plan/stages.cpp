@@ -6,7 +6,7 @@
 
 #include "core/pg/connection.hpp"
 #include "core/plan/builder_detail.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 
 namespace dbsplit::plan::detail {
 
@@ -30,7 +30,7 @@ std::vector<std::string> vec(const std::set<std::string>& s) { return {s.begin()
 // Distinct schemas of the tables, quoted.
 std::vector<std::string> schemas_of(const std::vector<std::string>& tables) {
   std::set<std::string> schemas;
-  for (const auto& t : tables) schemas.insert(pg::quote_ident(sql::split(t).first));
+  for (const auto& t : tables) schemas.insert(pg::quote_ident(pg::sql::split(t).first));
   return vec(schemas);
 }
 
@@ -39,12 +39,12 @@ std::string privilege_probe(const std::vector<std::string>& roles,
                             const std::vector<std::string>& tables,
                             const std::vector<std::string>& privileges) {
   std::vector<std::string> r, t, p;
-  for (const auto& x : roles) r.push_back("(" + sql::literal(x) + ")");
-  for (const auto& x : tables) t.push_back("(" + sql::literal(sql::table(x)) + ")");
-  for (const auto& x : privileges) p.push_back("(" + sql::literal(x) + ")");
-  return "SELECT r.role, t.name, p.privilege FROM (VALUES " + sql::join(r, ", ") +
-         ") AS r(role), (VALUES " + sql::join(t, ", ") + ") AS t(name), (VALUES " +
-         sql::join(p, ", ") +
+  for (const auto& x : roles) r.push_back("(" + pg::sql::literal(x) + ")");
+  for (const auto& x : tables) t.push_back("(" + pg::sql::literal(pg::sql::table(x)) + ")");
+  for (const auto& x : privileges) p.push_back("(" + pg::sql::literal(x) + ")");
+  return "SELECT r.role, t.name, p.privilege FROM (VALUES " + pg::sql::join(r, ", ") +
+         ") AS r(role), (VALUES " + pg::sql::join(t, ", ") + ") AS t(name), (VALUES " +
+         pg::sql::join(p, ", ") +
          ") AS p(privilege) WHERE has_table_privilege(r.role, t.name, p.privilege)";
 }
 
@@ -92,11 +92,11 @@ Stage ownership_stage(const Plan& plan, const std::map<std::string, ServiceAcces
   std::set<std::string> schemas;
   for (const auto& s : plan.services)
     for (const auto& t : s.tables) {
-      rows.push_back("(" + sql::literal(t) + ", " + sql::literal(s.name) + ", " +
-                     sql::literal(s.role) + ")");
-      schemas.insert(sql::literal(sql::split(t).first));
+      rows.push_back("(" + pg::sql::literal(t) + ", " + pg::sql::literal(s.name) + ", " +
+                     pg::sql::literal(s.role) + ")");
+      schemas.insert(pg::sql::literal(pg::sql::split(t).first));
     }
-  for (const auto& t : plan.schema.tables) schemas.insert(sql::literal(t.schema));
+  for (const auto& t : plan.schema.tables) schemas.insert(pg::sql::literal(t.schema));
   Step record;
   record.id = "ownership.record-owners";
   record.description = "Record the owning service of every table in dbsplit.table_owner.";
@@ -107,14 +107,14 @@ Stage ownership_stage(const Plan& plan, const std::map<std::string, ServiceAcces
       rows.empty()
           ? create
           : create + " INSERT INTO dbsplit.table_owner (table_name, service, role) VALUES " +
-                sql::join(rows, ", ") +
+                pg::sql::join(rows, ", ") +
                 " ON CONFLICT (table_name) DO UPDATE SET service = EXCLUDED.service, "
                 "role = EXCLUDED.role;");
   // Every live table of the planned schemas has exactly one owner (table_name is the key).
   record.verify = verify_sql(
       "SELECT n.nspname || '.' || c.relname AS table_without_owner FROM pg_class c JOIN "
       "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname IN (" +
-          sql::join(vec(schemas), ", ") +
+          pg::sql::join(vec(schemas), ", ") +
           ") AND NOT EXISTS (SELECT 1 FROM dbsplit.table_owner o WHERE o.table_name = n.nspname "
           "|| '.' || c.relname)",
       Expect::zero_rows);
@@ -126,14 +126,14 @@ Stage ownership_stage(const Plan& plan, const std::map<std::string, ServiceAcces
     role.id = "ownership.create-role." + s.name;
     role.service = s.name;
     role.description = "Create the database role " + s.role + " of service " + s.name + ".";
-    std::string lit = sql::literal(s.role);
+    std::string lit = pg::sql::literal(s.role);
     role.action =
-        sql_action(sql::do_block("IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = " + lit +
+        sql_action(pg::sql::do_block("IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = " + lit +
                                  ") THEN CREATE ROLE " + s.role + " LOGIN; END IF;"));
     role.verify = verify_sql("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = " + lit + ")",
                              Expect::true_value);
     role.rollback = sql_action(
-        sql::do_block("IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = " + lit +
+        pg::sql::do_block("IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = " + lit +
                       ") THEN DROP OWNED BY " + s.role + "; DROP ROLE " + s.role + "; END IF;"));
     stage.steps.push_back(role);
   }
@@ -150,23 +150,23 @@ Stage ownership_stage(const Plan& plan, const std::map<std::string, ServiceAcces
     all.insert(all.end(), writes.begin(), writes.end());
     std::vector<std::string> sequences = sequences_of(plan, s);
 
-    std::string grant = "GRANT USAGE ON SCHEMA " + sql::join(schemas_of(all), ", ") + " TO " +
+    std::string grant = "GRANT USAGE ON SCHEMA " + pg::sql::join(schemas_of(all), ", ") + " TO " +
                         s.role + "; GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE " +
-                        sql::table_list(s.tables) + " TO " + s.role + ";";
+                        pg::sql::table_list(s.tables) + " TO " + s.role + ";";
     if (!reads_only.empty())
-      grant += " GRANT SELECT ON TABLE " + sql::table_list(reads_only) + " TO " + s.role + ";";
+      grant += " GRANT SELECT ON TABLE " + pg::sql::table_list(reads_only) + " TO " + s.role + ";";
     if (!writes.empty())
-      grant += " GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE " + sql::table_list(writes) +
+      grant += " GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE " + pg::sql::table_list(writes) +
                " TO " + s.role + ";";
     if (!sequences.empty())
-      grant += " GRANT USAGE, SELECT, UPDATE ON SEQUENCE " + sql::table_list(sequences) + " TO " +
+      grant += " GRANT USAGE, SELECT, UPDATE ON SEQUENCE " + pg::sql::table_list(sequences) + " TO " +
                s.role + ";";
 
     std::vector<std::string> expected;
     auto expect = [&](const std::vector<std::string>& tables, std::vector<std::string> privileges) {
       for (const auto& t : tables)
         for (const auto& p : privileges)
-          expected.push_back("(" + sql::literal(sql::table(t)) + ", " + sql::literal(p) + ")");
+          expected.push_back("(" + pg::sql::literal(pg::sql::table(t)) + ", " + pg::sql::literal(p) + ")");
     };
     expect(s.tables, {"SELECT", "INSERT", "UPDATE", "DELETE"});
     expect(reads_only, {"SELECT"});
@@ -181,15 +181,15 @@ Stage ownership_stage(const Plan& plan, const std::map<std::string, ServiceAcces
                        " tables of other services only what its modules use today.";
     step.action = sql_action(grant);
     step.verify =
-        verify_sql("SELECT t.name, t.privilege FROM (VALUES " + sql::join(expected, ", ") +
+        verify_sql("SELECT t.name, t.privilege FROM (VALUES " + pg::sql::join(expected, ", ") +
                        ") AS t(name, privilege) WHERE NOT has_table_privilege(" +
-                       sql::literal(s.role) + ", t.name, t.privilege)",
+                       pg::sql::literal(s.role) + ", t.name, t.privilege)",
                    Expect::zero_rows);
-    std::string revoke = "REVOKE ALL ON TABLE " + sql::table_list(all) + " FROM " + s.role + ";";
+    std::string revoke = "REVOKE ALL ON TABLE " + pg::sql::table_list(all) + " FROM " + s.role + ";";
     if (!sequences.empty())
-      revoke += " REVOKE ALL ON SEQUENCE " + sql::table_list(sequences) + " FROM " + s.role + ";";
+      revoke += " REVOKE ALL ON SEQUENCE " + pg::sql::table_list(sequences) + " FROM " + s.role + ";";
     revoke +=
-        " REVOKE USAGE ON SCHEMA " + sql::join(schemas_of(all), ", ") + " FROM " + s.role + ";";
+        " REVOKE USAGE ON SCHEMA " + pg::sql::join(schemas_of(all), ", ") + " FROM " + s.role + ";";
     step.rollback = sql_action(revoke);
     stage.steps.push_back(step);
   }

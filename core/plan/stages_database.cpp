@@ -6,7 +6,7 @@
 
 #include "core/pg/connection.hpp"
 #include "core/plan/builder_detail.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 
 namespace dbsplit::plan::detail {
 namespace {
@@ -118,24 +118,24 @@ Stage database_stage(const Plan& plan) {
     std::string move, back, check;
     std::set<std::string> archives;
     for (const auto& t : s.tables) {
-      auto [schema_name, name] = sql::split(t);
+      auto [schema_name, name] = pg::sql::split(t);
       std::string archive = pg::quote_ident("dbsplit_archive_" + schema_name);
       archives.insert(archive);
-      std::string live = sql::table(t), archived = archive + "." + pg::quote_ident(name);
-      move += "IF to_regclass(" + sql::literal(live) + ") IS NOT NULL THEN ALTER TABLE " + live +
+      std::string live = pg::sql::table(t), archived = archive + "." + pg::quote_ident(name);
+      move += "IF to_regclass(" + pg::sql::literal(live) + ") IS NOT NULL THEN ALTER TABLE " + live +
               " SET SCHEMA " + archive + "; END IF; ";
-      back += "IF to_regclass(" + sql::literal(archived) + ") IS NOT NULL THEN ALTER TABLE " +
+      back += "IF to_regclass(" + pg::sql::literal(archived) + ") IS NOT NULL THEN ALTER TABLE " +
               archived + " SET SCHEMA " + pg::quote_ident(schema_name) + "; END IF; ";
-      check += std::string(check.empty() ? "" : " AND ") + "to_regclass(" + sql::literal(live) +
-               ") IS NULL AND to_regclass(" + sql::literal(archived) + ") IS NOT NULL";
+      check += std::string(check.empty() ? "" : " AND ") + "to_regclass(" + pg::sql::literal(live) +
+               ") IS NULL AND to_regclass(" + pg::sql::literal(archived) + ") IS NOT NULL";
     }
     std::string create;
     for (const auto& a : archives) create += "CREATE SCHEMA IF NOT EXISTS " + a + "; ";
     Step archive =
         step(s, "archive", "Move " + s.name + "'s source tables into the archive schema.");
-    archive.action = sql_action(create + sql::do_block(move));
+    archive.action = sql_action(create + pg::sql::do_block(move));
     archive.verify = verify_sql("SELECT " + check, Expect::true_value);
-    archive.rollback = sql_action(sql::do_block(back));
+    archive.rollback = sql_action(pg::sql::do_block(back));
     stage.steps.push_back(archive);
   }
   return stage;

@@ -7,7 +7,7 @@
 
 #include "core/pg/connection.hpp"
 #include "core/plan/builder_detail.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 
 namespace dbsplit::plan::detail {
 namespace {
@@ -23,7 +23,7 @@ std::vector<std::string> quoted(const std::vector<std::string>& roles) {
 std::string column_list(const std::vector<std::string>& columns) {
   std::vector<std::string> q;
   for (const auto& c : columns) q.push_back(pg::quote_ident(c));
-  return sql::join(q, ", ");
+  return pg::sql::join(q, ", ");
 }
 
 void add_cache_steps(Stage& stage, const Plan& plan, const CacheTable& c) {
@@ -36,8 +36,8 @@ void add_cache_steps(Stage& stage, const Plan& plan, const CacheTable& c) {
                           (key ? " NOT NULL" : ""));
   }
   if (!c.key.empty()) definitions.push_back("PRIMARY KEY (" + column_list(c.key) + ")");
-  std::string schema = pg::quote_ident(sql::split(c.name).first);
-  std::string cache = sql::table(c.name);
+  std::string schema = pg::quote_ident(pg::sql::split(c.name).first);
+  std::string cache = pg::sql::table(c.name);
   std::string role = role_name(c.service);
 
   Step create;
@@ -48,12 +48,12 @@ void add_cache_steps(Stage& stage, const Plan& plan, const CacheTable& c) {
                        ", filled from the current rows.";
   create.action = sql_action(
       "CREATE SCHEMA IF NOT EXISTS " + schema + " AUTHORIZATION " + role +
-      "; CREATE TABLE IF NOT EXISTS " + cache + " (" + sql::join(definitions, ", ") +
+      "; CREATE TABLE IF NOT EXISTS " + cache + " (" + pg::sql::join(definitions, ", ") +
       "); GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE " + cache + " TO " + role + "; TRUNCATE " +
       cache + "; INSERT INTO " + cache + " (" + column_list(c.columns) + ") SELECT " +
-      column_list(c.columns) + " FROM " + sql::table(c.source_table) + ";");
+      column_list(c.columns) + " FROM " + pg::sql::table(c.source_table) + ";");
   create.verify = verify_sql("SELECT (SELECT count(*) FROM " + cache +
-                                 ") = (SELECT count(*) FROM " + sql::table(c.source_table) + ")",
+                                 ") = (SELECT count(*) FROM " + pg::sql::table(c.source_table) + ")",
                              Expect::true_value);
   create.rollback = sql_action("DROP TABLE IF EXISTS " + cache + ";");
   stage.steps.push_back(create);
@@ -62,7 +62,7 @@ void add_cache_steps(Stage& stage, const Plan& plan, const CacheTable& c) {
   subscribe.id = "reads.subscribe-cache." + c.service + "." + c.name;
   subscribe.service = c.service;
   subscribe.description =
-      "Keep " + c.name + " up to date from the events " + sql::join(c.source_events, ", ") + ".";
+      "Keep " + c.name + " up to date from the events " + pg::sql::join(c.source_events, ", ") + ".";
   json params = {{"service", c.service}, {"cache", c.name}, {"source_table", c.source_table},
                  {"columns", c.columns}, {"key", c.key},    {"events", c.source_events}};
   subscribe.action = operation("start_cache_consumer", params);
@@ -78,7 +78,7 @@ void add_read_model_step(Stage& stage, const ReadModel& m) {
   step.id = "reads.create-read-model." + m.service + "." + m.name;
   step.service = m.service;
   step.description = "Materialise the read model " + m.name + " in " + m.service + " over " +
-                     sql::join(m.source_tables, ", ") + ", fed by their events.";
+                     pg::sql::join(m.source_tables, ", ") + ", fed by their events.";
   step.action = operation("create_read_model", {{"service", m.service},
                                                 {"name", m.name},
                                                 {"definition", m.definition},
@@ -109,11 +109,11 @@ void add_drop_view_step(Stage& stage, const Plan& plan, const Dependency& d) {
   step.id = "reads.drop-view." + view->qualified();
   step.service = keeper;
   step.description = "Drop the view " + view->qualified() + ", which reads tables of " +
-                     sql::join(vec(services), ", ") + "; a read model of " + keeper +
+                     pg::sql::join(vec(services), ", ") + "; a read model of " + keeper +
                      " replaces it.";
   step.action = sql_action("DROP " + kind + " IF EXISTS " + name + ";");
   step.verify =
-      verify_sql("SELECT to_regclass(" + sql::literal(name) + ") IS NULL", Expect::true_value);
+      verify_sql("SELECT to_regclass(" + pg::sql::literal(name) + ") IS NULL", Expect::true_value);
   std::string definition = view->definition;
   while (!definition.empty() &&
          (definition.back() == ';' || definition.back() == '\n' || definition.back() == ' '))
@@ -160,16 +160,16 @@ Stage reads_stage(const Plan& plan, const std::map<std::string, ServiceAccess>& 
     Step step;
     step.id = "reads.revoke-read." + s.name;
     step.service = s.name;
-    step.description = "Revoke read access of " + sql::join(a.roles, ", ") + " on the " +
+    step.description = "Revoke read access of " + pg::sql::join(a.roles, ", ") + " on the " +
                        std::to_string(revoked.size()) +
                        " tables of other services it does not write.";
-    step.action = sql_action("REVOKE SELECT ON TABLE " + sql::table_list(revoked) + " FROM " +
-                             sql::join(quoted(a.roles), ", ") + ";");
+    step.action = sql_action("REVOKE SELECT ON TABLE " + pg::sql::table_list(revoked) + " FROM " +
+                             pg::sql::join(quoted(a.roles), ", ") + ";");
     step.verify = verify_sql(privilege_probe(a.roles, revoked, {"SELECT"}), Expect::zero_rows);
     step.rollback =
         sql_action(restored.empty() ? "SELECT 1;"
-                                    : "GRANT SELECT ON TABLE " + sql::table_list(restored) +
-                                          " TO " + sql::join(quoted(a.roles), ", ") + ";");
+                                    : "GRANT SELECT ON TABLE " + pg::sql::table_list(restored) +
+                                          " TO " + pg::sql::join(quoted(a.roles), ", ") + ";");
     stage.steps.push_back(step);
   }
   return stage;
@@ -185,27 +185,27 @@ Stage writes_stage(const Plan& plan, const std::map<std::string, ServiceAccess>&
     Step step;
     step.id = "writes.revoke-write." + s.name;
     step.service = s.name;
-    step.description = "Revoke every privilege of " + sql::join(a.roles, ", ") + " on the " +
+    step.description = "Revoke every privilege of " + pg::sql::join(a.roles, ", ") + " on the " +
                        std::to_string(tables.size()) + " tables of other services.";
-    step.action = sql_action("REVOKE ALL ON TABLE " + sql::table_list(tables) + " FROM " +
-                             sql::join(quoted(a.roles), ", ") + ";");
+    step.action = sql_action("REVOKE ALL ON TABLE " + pg::sql::table_list(tables) + " FROM " +
+                             pg::sql::join(quoted(a.roles), ", ") + ";");
     step.verify =
         verify_sql(privilege_probe(a.roles, tables, {"SELECT", "INSERT", "UPDATE", "DELETE"}),
                    Expect::zero_rows);
     step.rollback = sql_action(writes.empty() ? "SELECT 1;"
                                               : "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE " +
-                                                    sql::table_list(writes) + " TO " +
-                                                    sql::join(quoted(a.roles), ", ") + ";");
+                                                    pg::sql::table_list(writes) + " TO " +
+                                                    pg::sql::join(quoted(a.roles), ", ") + ";");
     stage.steps.push_back(step);
   }
   for (const auto& d : plan.dependencies) {
     if (d.orphan_check && !d.orphan_check->child_table.empty()) {
       const OrphanCheck& o = *d.orphan_check;
       const Service* child_owner = plan.owner_of(o.child_table);
-      std::string table = sql::table(o.child_table);
+      std::string table = pg::sql::table(o.child_table);
       std::string exists =
-          "EXISTS (SELECT 1 FROM pg_constraint WHERE conname = " + sql::literal(o.constraint) +
-          " AND conrelid = " + sql::literal(table) + "::regclass)";
+          "EXISTS (SELECT 1 FROM pg_constraint WHERE conname = " + pg::sql::literal(o.constraint) +
+          " AND conrelid = " + pg::sql::literal(table) + "::regclass)";
       Step step;
       step.id = "writes.drop-foreign-key." + o.child_table + "." + o.constraint;
       step.service = child_owner ? child_owner->name : std::string();
@@ -216,8 +216,8 @@ Stage writes_stage(const Plan& plan, const std::map<std::string, ServiceAccess>&
       step.verify =
           verify_sql("SELECT NOT " + exists + " AND (" + o.sql + ") = 0", Expect::true_value);
       step.rollback = sql_action(
-          sql::do_block("IF NOT " + exists + " THEN EXECUTE " +
-                        sql::literal("ALTER TABLE " + table + " ADD CONSTRAINT " +
+          pg::sql::do_block("IF NOT " + exists + " THEN EXECUTE " +
+                        pg::sql::literal("ALTER TABLE " + table + " ADD CONSTRAINT " +
                                      pg::quote_ident(o.constraint) + " " + o.definition) +
                         "; END IF;"));
       stage.steps.push_back(step);
@@ -225,21 +225,21 @@ Stage writes_stage(const Plan& plan, const std::map<std::string, ServiceAccess>&
     if (d.disposition && d.kind == analysis::DependencyKind::trigger) {
       for (const auto& t : plan.schema.triggers) {
         if (d.object != t.name && d.object != t.table + "." + t.name) continue;
-        std::string table = sql::table(t.table);
+        std::string table = pg::sql::table(t.table);
         std::string exists =
-            "EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = " + sql::literal(t.name) +
-            " AND tgrelid = " + sql::literal(table) + "::regclass)";
+            "EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = " + pg::sql::literal(t.name) +
+            " AND tgrelid = " + pg::sql::literal(table) + "::regclass)";
         Step step;
         step.id = "writes.drop-trigger." + t.table + "." + t.name;
         step.service = d.disposition->service;
         step.description = "Drop the trigger " + t.name + " on " + t.table + ", which touches " +
-                           sql::join(t.touches, ", ") + "; " + d.disposition->service +
+                           pg::sql::join(t.touches, ", ") + "; " + d.disposition->service +
                            " handles the events instead.";
         step.action =
             sql_action("DROP TRIGGER IF EXISTS " + pg::quote_ident(t.name) + " ON " + table + ";");
         step.verify = verify_sql("SELECT NOT " + exists, Expect::true_value);
-        step.rollback = sql_action(sql::do_block("IF NOT " + exists + " THEN EXECUTE " +
-                                                 sql::literal(t.definition) + "; END IF;"));
+        step.rollback = sql_action(pg::sql::do_block("IF NOT " + exists + " THEN EXECUTE " +
+                                                 pg::sql::literal(t.definition) + "; END IF;"));
         stage.steps.push_back(step);
       }
     }

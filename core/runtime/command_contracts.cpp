@@ -8,7 +8,7 @@
 
 #include "core/codegen/api_model.hpp"
 #include "core/pg/connection.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 #include "core/runtime/contract_rows.hpp"
 #include "core/runtime/values.hpp"
 
@@ -21,7 +21,7 @@ using codegen::CommandArgument;
 using codegen::Field;
 using codegen::ValueKind;
 using json = nlohmann::json;
-using report::Severity;
+using diagnostics::Severity;
 
 constexpr size_t kMaxDifferencesPerCommand = 10;
 const char* kPrepared = "dbsplit_contract_command";
@@ -136,9 +136,9 @@ class CommandChecker {
     for (const auto& k : resource_->key) order.push_back("t." + pg::quote_ident(k) + "::text");
     std::string spread = order.empty()
                              ? "md5(t::text)"
-                             : "md5(concat_ws(',', " + plan::sql::join(order, ", ") + "))";
-    std::string sql = "SELECT row_to_json(r)::text FROM (SELECT " + plan::sql::join(outputs, ", ") +
-                      " FROM " + plan::sql::table(c.resource) + " t ORDER BY " + spread +
+                             : "md5(concat_ws(',', " + pg::sql::join(order, ", ") + "))";
+    std::string sql = "SELECT row_to_json(r)::text FROM (SELECT " + pg::sql::join(outputs, ", ") +
+                      " FROM " + pg::sql::table(c.resource) + " t ORDER BY " + spread +
                       " LIMIT " + std::to_string(options_.samples) + ") r";
     std::vector<json> rows;
     std::map<std::string, std::vector<json>> fresh;  // column → referenced keys not yet used
@@ -176,9 +176,9 @@ class CommandChecker {
         continue;
       std::string ref = "ref." + pg::quote_ident(fk.ref_columns[0]);
       std::string sql =
-          "SELECT " + json_value(a.field, ref) + "::text FROM " + plan::sql::table(fk.ref_table) +
+          "SELECT " + json_value(a.field, ref) + "::text FROM " + pg::sql::table(fk.ref_table) +
           " ref WHERE " + ref + " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " +
-          plan::sql::table(command_->resource) + " t WHERE t." + pg::quote_ident(a.column) + " = " +
+          pg::sql::table(command_->resource) + " t WHERE t." + pg::quote_ident(a.column) + " = " +
           ref + ") ORDER BY md5(" + ref + "::text) LIMIT " + std::to_string(options_.samples);
       std::vector<json> out;
       for (const auto& row : tx.exec(sql)) out.push_back(json::parse(row[0].c_str()));
@@ -242,13 +242,13 @@ class CommandChecker {
     std::string prepared = pg::quote_ident(kPrepared);
     Outcome out;
     pqxx::nontransaction(conn_).exec(
-        "PREPARE " + prepared + (types.empty() ? "" : " (" + plan::sql::join(types, ", ") + ")") +
+        "PREPARE " + prepared + (types.empty() ? "" : " (" + pg::sql::join(types, ", ") + ")") +
         " AS " + c.statement + "\nRETURNING " + pg::quote_ident(c.target) + ".*");
     try {
       pqxx::work tx(conn_);
       pqxx::result result =
           tx.exec("EXECUTE " + prepared +
-                  (literals.empty() ? "" : "(" + plan::sql::join(literals, ", ") + ")"));
+                  (literals.empty() ? "" : "(" + pg::sql::join(literals, ", ") + ")"));
       for (const auto& row : result) {
         Row values;
         for (const auto& column : compared_) {
@@ -277,8 +277,8 @@ class CommandChecker {
     pqxx::read_transaction tx(conn_);
     std::vector<Row> out;
     for (const auto& row : tx.exec_params(
-             "SELECT " + plan::sql::join(items, ", ") + " FROM json_populate_recordset(NULL::" +
-                 plan::sql::table(command_->resource) + ", $1::json) t",
+             "SELECT " + pg::sql::join(items, ", ") + " FROM json_populate_recordset(NULL::" +
+                 pg::sql::table(command_->resource) + ", $1::json) t",
              rows.dump())) {
       Row values;
       for (size_t i = 0; i < compared_.size(); ++i) {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/plan/model.hpp"
-#include "core/report/diagnostic.hpp"
+#include "core/diagnostics/diagnostic.hpp"
 
 namespace dbsplit::runtime {
 
@@ -35,12 +35,12 @@ std::vector<T> minus(const std::vector<T>& a, const std::vector<T>& b) {
 // A DS4xx diagnostic about `endpoint` ("service.name") of the plan dependency `d`, naming
 // the endpoint, its table and the consumer; `last_shown` adds that further differences of
 // the same `what` ("endpoint", "command") are not shown.
-inline report::Diagnostic contract_diagnostic(const std::string& code, report::Severity severity,
+inline diagnostics::Diagnostic contract_diagnostic(const std::string& code, diagnostics::Severity severity,
                                               const std::string& endpoint,
                                               const plan::Dependency& d, const std::string& message,
                                               const std::string& pattern, bool last_shown,
                                               const std::string& what) {
-  report::Diagnostic diagnostic;
+  diagnostics::Diagnostic diagnostic;
   diagnostic.code = code;
   diagnostic.severity = severity;
   diagnostic.objects = {endpoint, d.endpoint->resource};

@@ -9,7 +9,7 @@
 
 #include "core/codegen/api_model.hpp"
 #include "core/pg/connection.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 #include "core/runtime/command_contracts.hpp"
 #include "core/runtime/contract_rows.hpp"
 #include "core/runtime/statement_params.hpp"
@@ -20,8 +20,8 @@ namespace dbsplit::runtime {
 namespace {
 
 using json = nlohmann::json;
-using report::Diagnostic;
-using report::Severity;
+using diagnostics::Diagnostic;
+using diagnostics::Severity;
 
 constexpr size_t kMaxDifferencesPerEndpoint = 10;
 constexpr int kMaxPages = 100;
@@ -96,7 +96,7 @@ class Checker {
         return add("DS404", Severity::warning,
                    "endpoint " + endpoint_ + " not checked: $" + std::to_string(n) + " of `" +
                        e.replaces + "` is not compared with one of its filter columns (" +
-                       plan::sql::join(e.filter_columns, ", ") + ")",
+                       pg::sql::join(e.filter_columns, ", ") + ")",
                    d);
       if (std::find(bound.begin(), bound.end(), it->second) == bound.end())
         bound.push_back(it->second);
@@ -122,10 +122,10 @@ class Checker {
       not_null.push_back("t." + pg::quote_ident(c) + " IS NOT NULL");
     }
     // Spread over the table, yet the same sample every run.
-    std::string sql = "SELECT DISTINCT " + plan::sql::join(items, ", ") + ", md5(concat_ws(',', " +
-                      plan::sql::join(items, ", ") + ")) AS spread FROM " +
-                      plan::sql::table(e.resource) + " t WHERE " +
-                      plan::sql::join(not_null, " AND ") + " ORDER BY spread LIMIT " +
+    std::string sql = "SELECT DISTINCT " + pg::sql::join(items, ", ") + ", md5(concat_ws(',', " +
+                      pg::sql::join(items, ", ") + ")) AS spread FROM " +
+                      pg::sql::table(e.resource) + " t WHERE " +
+                      pg::sql::join(not_null, " AND ") + " ORDER BY spread LIMIT " +
                       std::to_string(options_.samples);
     pqxx::read_transaction tx(conn_);
     std::vector<std::vector<std::string>> out;
@@ -207,9 +207,9 @@ class Checker {
       conditions.push_back("t." + pg::quote_ident(bound[i]) + " = $" + std::to_string(i + 1));
       params.push_back(sample[i].c_str());
     }
-    std::string sql = "SELECT row_to_json(r)::text FROM (SELECT " + plan::sql::join(outputs, ", ") +
-                      " FROM " + plan::sql::table(e.resource) + " t" +
-                      (conditions.empty() ? "" : " WHERE " + plan::sql::join(conditions, " AND ")) +
+    std::string sql = "SELECT row_to_json(r)::text FROM (SELECT " + pg::sql::join(outputs, ", ") +
+                      " FROM " + pg::sql::table(e.resource) + " t" +
+                      (conditions.empty() ? "" : " WHERE " + pg::sql::join(conditions, " AND ")) +
                       ") r";
     std::vector<std::string> expected, actual;
     {
@@ -243,7 +243,7 @@ class Checker {
       pqxx::read_transaction tx(conn_);
       live = rows_of(tx.exec_params(e.replaces, pqxx::prepare::make_dynamic_params(values)));
     }
-    auto [schema, name] = plan::sql::split(e.resource);
+    auto [schema, name] = pg::sql::split(e.resource);
     std::vector<std::string> columns;
     const catalog::Table* table = plan_.schema.find_table(e.resource);
     for (const auto& c : table->columns) {
@@ -255,7 +255,7 @@ class Checker {
     }
     // Statements name the table unqualified (pg_temp comes first) or qualified.
     std::string statement = e.replaces;
-    for (const std::string& qualified : {schema + "." + name, plan::sql::table(e.resource)}) {
+    for (const std::string& qualified : {schema + "." + name, pg::sql::table(e.resource)}) {
       for (size_t at = statement.find(qualified); at != std::string::npos;
            at = statement.find(qualified, at))
         statement.replace(at, qualified.size(), "pg_temp." + pg::quote_ident(name));
@@ -266,8 +266,8 @@ class Checker {
       pqxx::work tx(conn_);
       tx.exec_params(
           "CREATE TEMP TABLE " + pg::quote_ident(name) + " AS SELECT " +
-              (columns.empty() ? std::string("1 AS no_column") : plan::sql::join(columns, ", ")) +
-              " FROM json_populate_recordset(NULL::" + plan::sql::table(e.resource) + ", $1::json)",
+              (columns.empty() ? std::string("1 AS no_column") : pg::sql::join(columns, ", ")) +
+              " FROM json_populate_recordset(NULL::" + pg::sql::table(e.resource) + ", $1::json)",
           items.dump());
       api = rows_of(tx.exec_params(statement, pqxx::prepare::make_dynamic_params(values)));
       tx.abort();

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/plan/model.hpp"
-#include "core/report/diagnostic.hpp"
+#include "core/diagnostics/diagnostic.hpp"
 
 namespace dbsplit::runtime {
 
@@ -20,7 +20,7 @@ struct ContractOptions {
 };
 
 struct ContractReport {
-  std::vector<report::Diagnostic> diagnostics;  // in plan order
+  std::vector<diagnostics::Diagnostic> diagnostics;  // in plan order
   int endpoints_checked = 0;
   int calls = 0;  // endpoint calls made (pages included)
 };

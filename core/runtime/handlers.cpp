@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 #include "core/runtime/command_input.hpp"
 #include "core/runtime/executor.hpp"
 #include "core/runtime/statements.hpp"
@@ -197,7 +197,7 @@ void Handlers::list(const Resource& r, const std::vector<std::string>& columns,
         it->values.push_back(param_from_text(*f, value));
       } else {
         throw BadInput(valid_text(name) ? name : "",
-                       "unknown parameter; filters: " + plan::sql::join(filters, ", ") +
+                       "unknown parameter; filters: " + pg::sql::join(filters, ", ") +
                            "; also limit and cursor");
       }
     }

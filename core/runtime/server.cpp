@@ -13,7 +13,7 @@
 #include "core/codegen/api_model.hpp"
 #include "core/codegen/ddl.hpp"
 #include "core/pg/connection.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 #include "core/runtime/handlers.hpp"
 #include "core/runtime/http_server.hpp"
 #include "core/runtime/pool.hpp"
@@ -36,12 +36,12 @@ void check_database(ConnectionPool& pool, const codegen::ServiceApi& api,
     }
     std::vector<std::string> missing;
     for (const auto& r : api.resources)
-      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", plan::sql::table(r.table))[0]
+      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", pg::sql::table(r.table))[0]
               .as<bool>())
         missing.push_back(r.table);
     if (!missing.empty())
       throw RuntimeError("database " + pg::redact(options.db_url) + " lacks the table(s) " +
-                         plan::sql::join(missing, ", ") + " that service " + api.service +
+                         pg::sql::join(missing, ", ") + " that service " + api.service +
                          " serves; point --db at the database the plan was made from");
     if (tx.exec_params1("SELECT to_regclass($1) IS NULL", api.outbox_table())[0].as<bool>())
       throw RuntimeError(

@@ -4,7 +4,7 @@
 
 #include "core/codegen/command_model.hpp"
 #include "core/pg/connection.hpp"
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 #include "core/runtime/values.hpp"
 
 namespace dbsplit::runtime {
@@ -12,7 +12,7 @@ namespace {
 
 using codegen::Field;
 using codegen::Resource;
-using plan::sql::join;
+using pg::sql::join;
 
 std::string json_of(const Resource& r, const std::vector<std::string>& columns,
                     const std::string& source) {
@@ -59,7 +59,7 @@ std::string outbox_cte(const Resource& r, const std::string& service, const std:
 Statement select_by_key(const Resource& r, const std::vector<std::string>& key) {
   Statement st;
   std::string where = key_match(r, st, key);
-  st.sql = "SELECT " + json_of(r, all_columns(r), "t") + " FROM " + plan::sql::table(r.table) +
+  st.sql = "SELECT " + json_of(r, all_columns(r), "t") + " FROM " + pg::sql::table(r.table) +
            " t WHERE " + where;
   return st;
 }
@@ -86,7 +86,7 @@ Statement select_page(const Resource& r, const std::vector<std::string>& columns
   }
   st.sql = "SELECT " + json_of(r, columns, "t");
   if (!key_texts.empty()) st.sql += ", " + join(key_texts, ", ");
-  st.sql += " FROM " + plan::sql::table(r.table) + " t";
+  st.sql += " FROM " + pg::sql::table(r.table) + " t";
   if (!where.empty()) st.sql += " WHERE " + join(where, " AND ");
   if (!key_columns.empty()) st.sql += " ORDER BY " + join(key_columns, ", ");
   st.sql += " LIMIT " + std::to_string(limit + 1);
@@ -102,7 +102,7 @@ Statement insert_row(
     columns.push_back(pg::quote_ident(field->name));
     params.push_back(param_expression(*field, st.add(value)));
   }
-  std::string insert = "INSERT INTO " + plan::sql::table(r.table);
+  std::string insert = "INSERT INTO " + pg::sql::table(r.table);
   insert += columns.empty() ? " DEFAULT VALUES"
                             : " (" + join(columns, ", ") + ") VALUES (" + join(params, ", ") + ")";
   std::string outbox_part = outbox_cte(r, service, outbox, "inserted", st);
@@ -121,7 +121,7 @@ Statement update_row(
     sets.push_back(pg::quote_ident(field->name) + " = " + param_expression(*field, st.add(value)));
   std::string where = key_match(r, st, key);
   std::string outbox_part = outbox_cte(r, service, outbox, "updated", st);
-  st.sql = "WITH w AS (UPDATE " + plan::sql::table(r.table) + " t SET " + join(sets, ", ") +
+  st.sql = "WITH w AS (UPDATE " + pg::sql::table(r.table) + " t SET " + join(sets, ", ") +
            " WHERE " + where + " RETURNING t.*), " + outbox_part + " SELECT " +
            json_of(r, all_columns(r), "w") + " FROM w";
   return st;
@@ -132,7 +132,7 @@ Statement delete_row(const Resource& r, const std::string& service, const std::s
   Statement st;
   std::string where = key_match(r, st, key);
   std::string outbox_part = outbox_cte(r, service, outbox, "deleted", st);
-  st.sql = "WITH w AS (DELETE FROM " + plan::sql::table(r.table) + " t WHERE " + where +
+  st.sql = "WITH w AS (DELETE FROM " + pg::sql::table(r.table) + " t WHERE " + where +
            " RETURNING t.*), " + outbox_part + " SELECT " + json_of(r, all_columns(r), "w") +
            " FROM w";
   return st;

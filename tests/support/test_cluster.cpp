@@ -72,6 +72,5 @@ void exec_sql(const std::string& url, const std::string& sql) {
   tx.exec(sql);
 }
 
-std::string source_dir() { return DBSPLIT_SOURCE_DIR; }
 
 }  // namespace dbsplit::test

@@ -5,7 +5,7 @@
 using namespace dbsplit;
 using analysis::DependencyKind;
 using analysis::Pattern;
-using report::Severity;
+using diagnostics::Severity;
 using test::find_finding;
 using test::findings_with;
 using test::locks;

@@ -82,7 +82,7 @@ inline workload::Statement statement(const std::string& module, int64_t calls,
   return s;
 }
 
-inline const report::Diagnostic* find_finding(const analysis::Analysis& a, const std::string& code,
+inline const diagnostics::Diagnostic* find_finding(const analysis::Analysis& a, const std::string& code,
                                               const std::string& object) {
   for (const auto& f : a.findings) {
     if (f.code != code) continue;
@@ -92,9 +92,9 @@ inline const report::Diagnostic* find_finding(const analysis::Analysis& a, const
   return nullptr;
 }
 
-inline std::vector<const report::Diagnostic*> findings_with(const analysis::Analysis& a,
+inline std::vector<const diagnostics::Diagnostic*> findings_with(const analysis::Analysis& a,
                                                             const std::string& code) {
-  std::vector<const report::Diagnostic*> out;
+  std::vector<const diagnostics::Diagnostic*> out;
   for (const auto& f : a.findings)
     if (f.code == code) out.push_back(&f);
   return out;

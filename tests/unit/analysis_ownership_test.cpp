@@ -68,7 +68,7 @@ TEST_CASE("the dominant writer owns a table written by several modules, the rest
         "accounts writes it most (90 of 100 write calls, 90%); also written by orders (10 calls)");
   const auto* ds101 = test::find_finding(a, "DS101", "public.users");
   REQUIRE(ds101 != nullptr);
-  CHECK(ds101->severity == report::Severity::error);
+  CHECK(ds101->severity == diagnostics::Severity::error);
   CHECK(ds101->objects == std::vector<std::string>{"public.users", "accounts", "orders"});
   CHECK(ds101->message ==
         "public.users is written by 2 modules: accounts (90 calls) and orders (10 calls); "
@@ -93,7 +93,7 @@ TEST_CASE("a table without workload evidence goes to its graph neighbours' servi
         "accounts (weight 1 of 1)");
   const auto* untouched = test::find_finding(a, "DS111", "public.legacy_coupons");
   REQUIRE(untouched != nullptr);
-  CHECK(untouched->severity == report::Severity::info);
+  CHECK(untouched->severity == diagnostics::Severity::info);
   CHECK(test::findings_with(a, "DS111").size() == 1);
 }
 

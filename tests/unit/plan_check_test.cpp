@@ -5,14 +5,14 @@
 #include "tests/unit/plan_fixture.hpp"
 
 using namespace dbsplit::plan;
-using dbsplit::report::Diagnostic;
+using dbsplit::diagnostics::Diagnostic;
 
 namespace {
 
 std::vector<std::string> lines(const std::vector<Diagnostic>& findings) {
   std::vector<std::string> out;
   for (const auto& d : findings)
-    out.push_back(std::string(dbsplit::report::to_string(d.severity)) + " " + d.code + " " +
+    out.push_back(std::string(dbsplit::diagnostics::to_string(d.severity)) + " " + d.code + " " +
                   d.message);
   return out;
 }

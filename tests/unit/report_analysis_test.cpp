@@ -9,8 +9,8 @@
 
 #include "analysis_fixtures.hpp"
 #include "core/analysis/json.hpp"
-#include "core/report/render_analysis.hpp"
-#include "core/report/render_diagnostics.hpp"
+#include "core/analysis/render.hpp"
+#include "core/diagnostics/render.hpp"
 #include "core/util/error.hpp"
 
 using namespace dbsplit;
@@ -47,10 +47,10 @@ int run_shell(const std::string& command) {
 }  // namespace
 
 TEST_CASE("diagnostics render as text grouped by severity") {
-  std::vector<report::Diagnostic> ds = {
-      {"DS110", report::Severity::error, {"public.t"}, "public.t has no primary key", "add one"},
-      {"DS111", report::Severity::info, {"public.u"}, "nothing touches public.u", ""}};
-  CHECK(report::render_diagnostics_text(ds, report::Color::no) ==
+  std::vector<diagnostics::Diagnostic> ds = {
+      {"DS110", diagnostics::Severity::error, {"public.t"}, "public.t has no primary key", "add one"},
+      {"DS111", diagnostics::Severity::info, {"public.u"}, "nothing touches public.u", ""}};
+  CHECK(diagnostics::render_diagnostics_text(ds, Color::no) ==
         "Findings: 1 error, 0 warnings, 1 info\n"
         "\n"
         "error\n"
@@ -61,13 +61,13 @@ TEST_CASE("diagnostics render as text grouped by severity") {
         "info\n"
         "  DS111 nothing touches public.u\n"
         "        objects: public.u\n");
-  auto json = report::diagnostics_to_json(ds);
+  auto json = diagnostics::diagnostics_to_json(ds);
   CHECK(json[0]["code"] == "DS110");
   CHECK(json[0]["severity"] == "error");
   CHECK(json[0]["objects"] == nlohmann::json::array({"public.t"}));
-  auto back = report::diagnostics_from_json(json, "/findings");
+  auto back = diagnostics::diagnostics_from_json(json, "/findings");
   REQUIRE(back.size() == 2);
-  CHECK(back[1].severity == report::Severity::info);
+  CHECK(back[1].severity == diagnostics::Severity::info);
   CHECK(back[1].message == "nothing touches public.u");
 }
 
@@ -146,7 +146,7 @@ TEST_CASE("analysis_from_json names the member that is wrong") {
 }
 
 TEST_CASE("the dot graph renders with Graphviz and marks cross-service edges") {
-  std::string dot = report::render_analysis_dot(sample_analysis());
+  std::string dot = analysis::render_analysis_dot(sample_analysis());
   CHECK(dot.find("subgraph \"cluster_0\" {\n    label=\"accounts\";") != std::string::npos);
   CHECK(dot.find("\"public.orders\" -> \"public.users\" [label=\"fk\", color=red, penwidth=2.5") !=
         std::string::npos);
@@ -164,7 +164,7 @@ TEST_CASE("the dot graph renders with Graphviz and marks cross-service edges") {
 }
 
 TEST_CASE("the text report fits 100 columns and shows owners, thresholds and findings") {
-  std::string text = report::render_analysis_text(sample_analysis(), report::Color::no);
+  std::string text = analysis::render_analysis_text(sample_analysis(), Color::no);
   std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) CHECK(line.size() <= 100);
@@ -176,12 +176,12 @@ TEST_CASE("the text report fits 100 columns and shows owners, thresholds and fin
         std::string::npos);
   CHECK(text.find("Findings: 1 error, 3 warnings, 0 info") != std::string::npos);
   CHECK(text.find("\x1b[") == std::string::npos);
-  CHECK(report::render_analysis_text(sample_analysis(), report::Color::yes).find("\x1b[1m") !=
+  CHECK(analysis::render_analysis_text(sample_analysis(), Color::yes).find("\x1b[1m") !=
         std::string::npos);
 }
 
 TEST_CASE("the markdown report has a table per section") {
-  std::string md = report::render_analysis_markdown(sample_analysis());
+  std::string md = analysis::render_analysis_markdown(sample_analysis());
   CHECK(md.rfind("# Database split analysis: shop\n", 0) == 0);
   CHECK(md.find("| **orders** | `public.orders`, `public.price_history` | `orders` |") !=
         std::string::npos);
@@ -191,8 +191,8 @@ TEST_CASE("the markdown report has a table per section") {
 }
 
 TEST_CASE("unknown output formats are usage errors") {
-  CHECK(report::analysis_format_from_string("dot") == report::AnalysisFormat::dot);
-  CHECK_THROWS_MATCHES(report::analysis_format_from_string("yaml"), UsageError,
+  CHECK(analysis::analysis_format_from_string("dot") == analysis::AnalysisFormat::dot);
+  CHECK_THROWS_MATCHES(analysis::analysis_format_from_string("yaml"), UsageError,
                        Catch::Message("unknown format 'yaml'; use text, json, markdown or dot"));
 }
 
@@ -235,13 +235,13 @@ TEST_CASE("the json format prints exactly to_json's text, every schema object ki
   a.tables[0].reason = "naïve \u0001 control";
   a.workload.unparsed = {"SELEC 1"};
 
-  std::string text = report::render_analysis(a, report::AnalysisFormat::json, report::Color::no);
+  std::string text = analysis::render_analysis(a, analysis::AnalysisFormat::json, Color::no);
   CHECK(text == analysis::to_json(a).dump(2) + "\n");
   CHECK(text.find("\"body\": \"BEGIN\\n\\tNEW.note := 'café \\\"x\\\" \\\\ y';") !=
         std::string::npos);
   CHECK(text.find("naïve \\u0001 control") != std::string::npos);
 
   analysis::Analysis empty;
-  CHECK(report::render_analysis(empty, report::AnalysisFormat::json, report::Color::no) ==
+  CHECK(analysis::render_analysis(empty, analysis::AnalysisFormat::json, Color::no) ==
         analysis::to_json(empty).dump(2) + "\n");
 }

@@ -1,11 +1,10 @@
 #pragma once
-// Small SQL text helpers for the plan's steps: literals, qualified names, lists.
+// Small SQL text helpers (plan steps, serve's statements, apply): literals, qualified names, lists.
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "core/catalog/model.hpp"
-
-namespace dbsplit::plan::sql {
+namespace dbsplit::pg::sql {
 
 // 'text' with single quotes doubled (standard_conforming_strings is on since 9.1).
 std::string literal(const std::string& text);
@@ -20,4 +19,4 @@ std::string table_list(const std::vector<std::string>& tables);
 // A DO block running `body` (PL/pgSQL statements) with a dollar quote that cannot clash.
 std::string do_block(const std::string& body);
 
-}  // namespace dbsplit::plan::sql
+}  // namespace dbsplit::pg::sql

@@ -1,8 +1,8 @@
-#include "core/plan/sql.hpp"
+#include "core/pg/sql.hpp"
 
 #include "core/pg/connection.hpp"
 
-namespace dbsplit::plan::sql {
+namespace dbsplit::pg::sql {
 
 std::string literal(const std::string& text) {
   std::string out = "'";
@@ -42,4 +42,4 @@ std::string do_block(const std::string& body) {
   return "DO " + tag + " BEGIN " + body + " END " + tag + ";";
 }
 
-}  // namespace dbsplit::plan::sql
+}  // namespace dbsplit::pg::sql

@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "core/report/diagnostic.hpp"
-#include "core/report/text.hpp"
+#include "core/diagnostics/diagnostic.hpp"
+#include "core/util/text.hpp"
 
-namespace dbsplit::report {
+namespace dbsplit::diagnostics {
 
 // "Findings: 1 error, 2 warnings, 0 info" then each severity group, errors first; each
 // diagnostic on one wrapped line with its objects and the pattern that resolves it.
@@ -23,4 +23,4 @@ nlohmann::json diagnostics_to_json(const std::vector<Diagnostic>& diagnostics);
 std::vector<Diagnostic> diagnostics_from_json(const nlohmann::json& json,
                                               const std::string& pointer);
 
-}  // namespace dbsplit::report
+}  // namespace dbsplit::diagnostics

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace dbsplit::report {
+namespace dbsplit::diagnostics {
 
 enum class Severity { info, warning, error };
 
@@ -23,4 +23,4 @@ struct Diagnostic {
 // True when any diagnostic has at least the given severity.
 bool any_at_least(const std::vector<Diagnostic>& diagnostics, Severity severity);
 
-}  // namespace dbsplit::report
+}  // namespace dbsplit::diagnostics

@@ -1,10 +1,10 @@
-#include "core/report/render_diagnostics.hpp"
+#include "core/diagnostics/render.hpp"
 
 #include <fmt/format.h>
 
 #include "core/util/error.hpp"
 
-namespace dbsplit::report {
+namespace dbsplit::diagnostics {
 namespace {
 
 const char* colour_of(Severity severity) {
@@ -100,4 +100,4 @@ std::vector<Diagnostic> diagnostics_from_json(const nlohmann::json& json,
   return out;
 }
 
-}  // namespace dbsplit::report
+}  // namespace dbsplit::diagnostics

@@ -1,8 +1,8 @@
-#include "core/report/text.hpp"
+#include "core/util/text.hpp"
 
 #include <sstream>
 
-namespace dbsplit::report {
+namespace dbsplit {
 
 std::string paint(const std::string& text, const char* code, Color color) {
   if (color == Color::no) return text;
@@ -35,4 +35,4 @@ std::string pad(const std::string& text, size_t width) {
   return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
 }
 
-}  // namespace dbsplit::report
+}  // namespace dbsplit

@@ -6,9 +6,9 @@
 #include <set>
 
 #include "core/analysis/relations.hpp"
-#include "core/report/render_analysis.hpp"
+#include "core/analysis/render.hpp"
 
-namespace dbsplit::report {
+namespace dbsplit::analysis {
 namespace {
 
 std::string quoted(const std::string& text) {
@@ -73,4 +73,4 @@ std::string render_analysis_dot(const analysis::Analysis& a) {
   return out + "}\n";
 }
 
-}  // namespace dbsplit::report
+}  // namespace dbsplit::analysis

@@ -2,7 +2,7 @@
 // Small helpers for terminal text shared by the renderers.
 #include <string>
 
-namespace dbsplit::report {
+namespace dbsplit {
 
 // Colour only goes to a terminal; cli/ decides and passes it down.
 enum class Color { no, yes };
@@ -17,4 +17,4 @@ std::string wrap(const std::string& text, size_t first_column, size_t indent, si
 // `text` padded with spaces to `width` (never cut).
 std::string pad(const std::string& text, size_t width);
 
-}  // namespace dbsplit::report
+}  // namespace dbsplit

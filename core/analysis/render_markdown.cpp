@@ -1,10 +1,12 @@
 // The analysis as a design-review document a team can paste into a pull request or wiki.
 #include <fmt/format.h>
 
-#include "core/report/render_analysis.hpp"
+#include "core/analysis/render.hpp"
 
-namespace dbsplit::report {
+namespace dbsplit::analysis {
 namespace {
+
+using diagnostics::Severity;
 
 // Table cells: pipes would end the cell, newlines the row.
 std::string cell(const std::string& text) {
@@ -108,4 +110,4 @@ std::string render_analysis_markdown(const analysis::Analysis& a) {
   return out;
 }
 
-}  // namespace dbsplit::report
+}  // namespace dbsplit::analysis

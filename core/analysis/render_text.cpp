@@ -1,16 +1,16 @@
 // The text report: services with their tables, the access matrix, the cross-service
 // dependencies with their pattern, and the findings, readable in 100 columns.
-#include "core/report/render_analysis.hpp"
+#include "core/analysis/render.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "core/analysis/json.hpp"
-#include "core/report/render_diagnostics.hpp"
+#include "core/diagnostics/render.hpp"
 #include "core/util/error.hpp"
 
-namespace dbsplit::report {
+namespace dbsplit::analysis {
 namespace {
 
 size_t widest(size_t minimum, size_t maximum, size_t value) {
@@ -112,7 +112,7 @@ AnalysisFormat analysis_format_from_string(const std::string& name) {
 
 std::string render_analysis_text(const analysis::Analysis& a, Color color) {
   return header(a, color) + services(a, color) + matrix(a, color) + dependencies(a, color) + "\n" +
-         render_diagnostics_text(a.findings, color);
+         diagnostics::render_diagnostics_text(a.findings, color);
 }
 
 std::string render_analysis(const analysis::Analysis& a, AnalysisFormat format, Color color) {
@@ -134,4 +134,4 @@ std::string render_analysis(const analysis::Analysis& a, AnalysisFormat format, 
   return render_analysis_text(a, color);
 }
 
-}  // namespace dbsplit::report
+}  // namespace dbsplit::analysis

@@ -1,8 +1,8 @@
-#include "core/report/diagnostic.hpp"
+#include "core/diagnostics/diagnostic.hpp"
 
 #include "core/util/error.hpp"
 
-namespace dbsplit::report {
+namespace dbsplit::diagnostics {
 
 const char* to_string(Severity severity) {
   switch (severity) {
@@ -29,4 +29,4 @@ bool any_at_least(const std::vector<Diagnostic>& diagnostics, Severity severity)
   return false;
 }
 
-}  // namespace dbsplit::report
+}  // namespace dbsplit::diagnostics

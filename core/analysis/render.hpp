@@ -4,9 +4,9 @@
 #include <string>
 
 #include "core/analysis/model.hpp"
-#include "core/report/text.hpp"
+#include "core/util/text.hpp"
 
-namespace dbsplit::report {
+namespace dbsplit::analysis {
 
 enum class AnalysisFormat { text, json, markdown, dot };
 // Throws UsageError listing the formats.
@@ -21,4 +21,4 @@ std::string render_analysis_markdown(const analysis::Analysis& analysis);
 // edges crossing services red and bold.
 std::string render_analysis_dot(const analysis::Analysis& analysis);
 
-}  // namespace dbsplit::report
+}  // namespace dbsplit::analysis
