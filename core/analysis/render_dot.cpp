@@ -11,7 +11,7 @@
 namespace dbsplit::analysis {
 namespace {
 
-std::string quoted(const std::string& text) {
+std::string dot_id(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {
     if (c == '"' || c == '\\') out += '\\';
@@ -37,16 +37,16 @@ std::string render_analysis_dot(const analysis::Analysis& a) {
       "digraph dbsplit {{\n  graph [rankdir=LR, fontname=\"Helvetica\", label={}, labelloc=t];\n"
       "  node [shape=box, style=\"rounded,filled\", fillcolor=white, fontname=\"Helvetica\"];\n"
       "  edge [fontname=\"Helvetica\", fontsize=9];\n",
-      quoted("dbsplit analyze: " + a.database));
+      dot_id("dbsplit analyze: " + a.database));
   int index = 0;
   for (const auto& s : a.services) {
     out += fmt::format(
         "  subgraph {} {{\n    label={};\n    style=\"rounded,filled\";\n"
         "    fillcolor=\"#eef3fb\";\n",
-        quoted("cluster_" + std::to_string(index++)), quoted(s.name));
+        dot_id("cluster_" + std::to_string(index++)), dot_id(s.name));
     for (const auto& t : s.tables) {
       if (relations.unit_of(t) != t) continue;  // partitions are drawn as their parent
-      out += "    " + quoted(t) + ";\n";
+      out += "    " + dot_id(t) + ";\n";
     }
     out += "  }\n";
   }
@@ -55,7 +55,7 @@ std::string render_analysis_dot(const analysis::Analysis& a) {
     std::string from = relations.unit_of(fk.table), to = relations.unit_of(fk.ref_table);
     if (!owner.count(from) || !owner.count(to) || from == to) continue;
     bool cross = owner[from] != owner[to];
-    out += fmt::format("  {} -> {} [label={}{}];\n", quoted(from), quoted(to), quoted("fk"),
+    out += fmt::format("  {} -> {} [label={}{}];\n", dot_id(from), dot_id(to), dot_id("fk"),
                        cross ? std::string(", ") + kCrossStyle : "");
   }
 
@@ -67,8 +67,8 @@ std::string render_analysis_dot(const analysis::Analysis& a) {
           if (ux != uy) joins.insert({std::min(ux, uy), std::max(ux, uy)});
   for (const auto& [x, y] : joins) {
     bool cross = owner[x] != owner[y];
-    out += fmt::format("  {} -> {} [dir=none, style=dashed, label={}{}];\n", quoted(x), quoted(y),
-                       quoted("join"), cross ? std::string(", ") + kCrossStyle : "");
+    out += fmt::format("  {} -> {} [dir=none, style=dashed, label={}{}];\n", dot_id(x), dot_id(y),
+                       dot_id("join"), cross ? std::string(", ") + kCrossStyle : "");
   }
   return out + "}\n";
 }
