@@ -97,7 +97,7 @@ SERVICE_NAMES=$(psql -X -At -v ON_ERROR_STOP=1 "$SHOP_URL" \
   -c "SELECT service FROM dbsplit.services ORDER BY service")
 for service in $SERVICE_NAMES; do
   setsid "$DBSPLIT" relay "$PLAN/plan.json" --service "$service" --db "$SHOP_URL" \
-    --nats "$NATS_URL" > "$SERVICES/relay-$service.log" 2>&1 < /dev/null &
+    --nats "$NATS_URL" --poll-outbox > "$SERVICES/relay-$service.log" 2>&1 < /dev/null &
   echo $! > "$SERVICES/relay-$service.pid"
 done
 echo "relays started for: $(echo $SERVICE_NAMES)"

@@ -126,7 +126,8 @@ ProcessResult relay(const std::string& db, const std::string& nats,
                                    db,
                                    "--nats",
                                    nats,
-                                   "--once"};
+                                   "--once",
+                                   "--poll-outbox"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return run_process(argv);
 }
@@ -237,9 +238,10 @@ TEST_CASE("relay without --once publishes new events as they come and stops on S
   NatsServer nats;
   std::string db = outbox_database();
   std::string log = relay_log_path();
-  int pid = apply::spawn_detached({std::getenv("DBSPLIT_BIN"), "relay", plan_file(), "--service",
-                                   "orders", "--db", db, "--nats", nats.url(), "--poll-ms", "20"},
-                                  {}, log);
+  int pid = apply::spawn_detached(
+      {std::getenv("DBSPLIT_BIN"), "relay", plan_file(), "--service", "orders", "--db", db,
+       "--nats", nats.url(), "--poll-outbox", "--poll-ms", "20"},
+      {}, log);
   REQUIRE(drained(db));
   exec_sql(db,
            "INSERT INTO dbsplit_outbox.orders (aggregate_type, aggregate_id, event_type, payload) "

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
@@ -37,5 +38,20 @@ NatsServer::~NatsServer() {
 std::string NatsServer::url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
 
 void NatsServer::stop() { broker::stop_local_nats(dir_, broker::Remove::no); }
+
+void NatsServer::start() {
+  broker::LocalNatsOptions options;
+  options.dir = dir_;
+  options.port = port_;
+  options.lifetime = broker::LocalNatsOptions::Lifetime::tied_to_caller;
+  broker::start_local_nats(options);
+}
+
+int NatsServer::pid() const {
+  std::ifstream in(dir_ + "/nats.pid");
+  int pid = 0;
+  in >> pid;
+  return pid;
+}
 
 }  // namespace dbsplit::test

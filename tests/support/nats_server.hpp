@@ -20,6 +20,10 @@ class NatsServer {
   int port() const { return port_; }
   // SIGTERM and wait; the URL then refuses connections. No-op when stopped.
   void stop();
+  // Starts it again on the same port with the same store (after stop(), or after a kill).
+  void start();
+  // The server's pid (0 when not running).
+  int pid() const;
 
  private:
   std::string dir_;
