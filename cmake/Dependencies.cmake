@@ -21,6 +21,15 @@ if(DBSPLIT_BUILD_TESTS)
   find_package(Catch2 2.13 REQUIRED)
 endif()
 
+# The Node.js HTTP/1.1 parser (Debian libhttp-parser-dev) reads serve's requests; it
+# ships no CMake or pkg-config file either.
+find_library(HTTP_PARSER_LIBRARY NAMES http_parser REQUIRED)
+find_path(HTTP_PARSER_INCLUDE_DIR NAMES http_parser.h REQUIRED)
+add_library(http_parser::http_parser UNKNOWN IMPORTED)
+set_target_properties(http_parser::http_parser PROPERTIES
+  IMPORTED_LOCATION "${HTTP_PARSER_LIBRARY}"
+  INTERFACE_INCLUDE_DIRECTORIES "${HTTP_PARSER_INCLUDE_DIR}")
+
 # libpg_query (the real PostgreSQL parser) ships no CMake or pkg-config file.
 find_library(PG_QUERY_LIBRARY NAMES pg_query REQUIRED)
 find_path(PG_QUERY_INCLUDE_DIR NAMES pg_query.h REQUIRED)

@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
   g++ cmake make pkg-config git
   libpqxx-dev libcli11-dev nlohmann-json3-dev libfmt-dev catch2
-  libpg-query-dev libprotobuf-c-dev libcpp-httplib-dev libssl-dev
+  libpg-query-dev libprotobuf-c-dev libcpp-httplib-dev libhttp-parser-dev libssl-dev
   libnats-dev nats-server libigraph-dev
   postgresql-15 postgresql-client-15
   graphviz wrk curl procps

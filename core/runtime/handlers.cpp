@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "core/net/http_server.hpp"
 #include "core/pg/sql.hpp"
 #include "core/runtime/command_input.hpp"
 #include "core/runtime/executor.hpp"
@@ -40,12 +41,9 @@ std::string first_line(const std::string& text) {
   return line;
 }
 
-void send(httplib::Response& res, int status, const std::string& body) {
-  res.status = status;
-  res.set_content(body, "application/json");
-}
+void send(net::Response& res, int status, const std::string& body) { res.set(status, body); }
 
-void send_error(httplib::Response& res, int status, const std::string& message,
+void send_error(net::Response& res, int status, const std::string& message,
                 const std::string& field = "", const std::string& constraint = "") {
   json body = {{"error", message}};
   if (!field.empty()) body["field"] = field;
@@ -73,9 +71,27 @@ std::string rejected_field(ConnectionPool& pool, const Values& values) {
   return "";
 }
 
+// The answer to a statement the server refused (its SQLSTATE and message), or 0 when
+// the caller has more to say (a rejected value: 400 naming the field).
+void send_sql_error(net::Response& res, const std::string& state, const std::string& message,
+                    const std::string& field) {
+  if (state == "23502") {
+    send_error(res, 400, message, quoted_after(message, "column"));
+  } else if (state.rfind("23", 0) == 0) {
+    send_error(res, 409, message, "", quoted_after(message, "constraint"));
+  } else if (state.rfind("22", 0) == 0) {
+    send_error(res, 400, message, field);
+  } else if (state.rfind("08", 0) == 0 || state.rfind("53", 0) == 0 || state.rfind("57", 0) == 0 ||
+             state.rfind("40", 0) == 0) {
+    send_error(res, 503, "database unavailable: " + message);
+  } else {
+    send_error(res, 500, message);
+  }
+}
+
 // Maps what went wrong to the status of docs/serve.md; never 500 for a client's mistake.
 template <class F>
-void guarded(httplib::Response& res, ConnectionPool& pool, const Values* values, F&& handler) {
+void guarded(net::Response& res, ConnectionPool& pool, const Values* values, F&& handler) {
   try {
     handler();
   } catch (const BadInput& e) {
@@ -88,19 +104,9 @@ void guarded(httplib::Response& res, ConnectionPool& pool, const Values* values,
     send_error(res, 503, "database unavailable: " + first_line(e.what()));
   } catch (const pqxx::sql_error& e) {
     const std::string& state = e.sqlstate();
-    std::string message = first_line(e.what());
-    if (state == "23502") {
-      send_error(res, 400, message, quoted_after(message, "column"));
-    } else if (state.rfind("23", 0) == 0) {
-      send_error(res, 409, message, "", quoted_after(message, "constraint"));
-    } else if (state.rfind("22", 0) == 0) {
-      send_error(res, 400, message, values ? rejected_field(pool, *values) : "");
-    } else if (state.rfind("08", 0) == 0 || state.rfind("53", 0) == 0 ||
-               state.rfind("57", 0) == 0 || state.rfind("40", 0) == 0) {
-      send_error(res, 503, "database unavailable: " + message);
-    } else {
-      send_error(res, 500, message);
-    }
+    std::string field =
+        state.rfind("22", 0) == 0 && values ? rejected_field(pool, *values) : std::string();
+    send_sql_error(res, state, first_line(e.what()), field);
   } catch (const pqxx::failure& e) {  // rollbacks, in-doubt commits: try again later
     send_error(res, 503, "database unavailable: " + first_line(e.what()));
   } catch (const std::exception& e) {
@@ -108,10 +114,10 @@ void guarded(httplib::Response& res, ConnectionPool& pool, const Values* values,
   }
 }
 
-std::vector<std::string> key_of(const Resource& r, const httplib::Request& req) {
+std::vector<std::string> key_of(const Resource& r, const net::Request& req) {
   std::vector<std::string> key;
   for (size_t i = 0; i < r.key.size(); ++i)
-    key.push_back(param_from_text(*r.field(r.key[i]), req.matches[i + 1].str()));
+    key.push_back(param_from_text(*r.field(r.key[i]), req.path_params[i]));
   return key;
 }
 
@@ -121,7 +127,7 @@ std::string describe_key(const Resource& r, const std::vector<std::string>& key)
   return out;
 }
 
-json parse_body(const httplib::Request& req) {
+json parse_body(const net::Request& req) {
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded()) throw BadInput("", "the request body is not valid JSON (UTF-8)");
   if (!body.is_object()) throw BadInput("", "the request body must be a JSON object");
@@ -145,32 +151,49 @@ Values body_values(const Resource& r, const json& body) {
   return values;
 }
 
-std::string regex_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (std::string("\\^$.|?*+()[]{}").find(c) != std::string::npos) out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 }  // namespace
 
-Handlers::Handlers(const codegen::ServiceApi& api, ConnectionPool& pool)
-    : api_(api), pool_(pool), outbox_(api.outbox_table()) {}
+Handlers::Handlers(const codegen::ServiceApi& api, ConnectionPool& pool, KeyLookups& lookups)
+    : api_(api), pool_(pool), lookups_(lookups), outbox_(api.outbox_table()) {}
 
-void Handlers::get(const Resource& r, const httplib::Request& req, httplib::Response& res) {
-  guarded(res, pool_, nullptr, [&] {
-    auto key = key_of(r, req);
-    auto rows = run(pool_, select_by_key(r, key));
-    if (rows.empty()) throw NotFound("no row of " + r.table + " with " + describe_key(r, key));
-    send(res, 200, rows[0][0].c_str());
+void Handlers::error_body(const net::Request* req, net::Response& res) {
+  if (!res.body.empty()) return;
+  std::string message = res.status == 413   ? "request body too large"
+                        : res.status == 404 ? "no such endpoint: " + req->method + " " + req->path
+                                            : "bad request";
+  res.body = json({{"error", message}}).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// On the loop thread: checks the key, then hands it to the coalesced lookups.
+void Handlers::get(const Resource& r, const net::Request& req, const net::Reply& reply) {
+  std::vector<std::string> key;
+  try {
+    key = key_of(r, req);
+  } catch (const BadInput& e) {
+    net::Response res;
+    send_error(res, 400, e.what(), e.field());
+    reply.send(std::move(res));
+    return;
+  }
+  std::string missing = "no row of " + r.table + " with " + describe_key(r, key);
+  lookups_.find(r, std::move(key), [reply, missing = std::move(missing)](Lookup found) {
+    net::Response res;
+    if (found.row) {
+      send(res, 200, *found.row);
+    } else if (!found.error) {
+      send_error(res, 404, missing);
+    } else if (found.error->kind == DbError::Kind::unavailable) {
+      send_error(res, 503, "database unavailable: " + found.error->message);
+    } else {
+      send_sql_error(res, found.error->sqlstate, first_line(found.error->message), "");
+    }
+    reply.send(std::move(res));
   });
 }
 
 void Handlers::list(const Resource& r, const std::vector<std::string>& columns,
-                    const std::vector<std::string>& filters, const httplib::Request& req,
-                    httplib::Response& res) {
+                    const std::vector<std::string>& filters, const net::Request& req,
+                    net::Response& res) {
   guarded(res, pool_, nullptr, [&] {
     int limit = 100;
     std::vector<std::string> cursor;
@@ -220,7 +243,7 @@ void Handlers::list(const Resource& r, const std::vector<std::string>& columns,
   });
 }
 
-void Handlers::create(const Resource& r, const httplib::Request& req, httplib::Response& res) {
+void Handlers::create(const Resource& r, const net::Request& req, net::Response& res) {
   Values values;
   guarded(res, pool_, &values, [&] {
     values = body_values(r, parse_body(req));
@@ -235,7 +258,7 @@ void Handlers::create(const Resource& r, const httplib::Request& req, httplib::R
   });
 }
 
-void Handlers::update(const Resource& r, const httplib::Request& req, httplib::Response& res) {
+void Handlers::update(const Resource& r, const net::Request& req, net::Response& res) {
   Values values;
   guarded(res, pool_, &values, [&] {
     auto key = key_of(r, req);
@@ -250,7 +273,7 @@ void Handlers::update(const Resource& r, const httplib::Request& req, httplib::R
   });
 }
 
-void Handlers::remove(const Resource& r, const httplib::Request& req, httplib::Response& res) {
+void Handlers::remove(const Resource& r, const net::Request& req, net::Response& res) {
   guarded(res, pool_, nullptr, [&] {
     auto key = key_of(r, req);
     auto rows = run(pool_, delete_row(r, api_.service, outbox_, key));
@@ -259,8 +282,7 @@ void Handlers::remove(const Resource& r, const httplib::Request& req, httplib::R
   });
 }
 
-void Handlers::command(const codegen::Command& c, const httplib::Request& req,
-                       httplib::Response& res) {
+void Handlers::command(const codegen::Command& c, const net::Request& req, net::Response& res) {
   Values values;
   guarded(res, pool_, &values, [&] {
     DryRun dry_run = dry_run_of(req.target);
@@ -280,7 +302,7 @@ void Handlers::command(const codegen::Command& c, const httplib::Request& req,
   });
 }
 
-void Handlers::ready(httplib::Response& res) {
+void Handlers::ready(net::Response& res) {
   guarded(res, pool_, nullptr, [&] {
     Statement probe;
     probe.sql = "SELECT 1";
@@ -289,45 +311,46 @@ void Handlers::ready(httplib::Response& res) {
   });
 }
 
-void Handlers::install(httplib::Server& server) {
-  server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+void Handlers::install(net::Router& router) {
+  router.on_loop("GET", "/health", [](net::Request&, net::Reply reply) {
+    net::Response res;
     send(res, 200, "{\"status\":\"up\"}");
+    reply.send(std::move(res));
   });
-  server.Get("/ready", [this](const httplib::Request&, httplib::Response& res) { ready(res); });
+  router.on_worker("GET", "/ready",
+                   [this](const net::Request&, net::Response& res) { ready(res); });
   for (const auto& r : api_.resources) {
-    std::string base = regex_escape(r.path);
     std::vector<std::string> all;
     for (const auto& f : r.fields) all.push_back(f.name);
-    server.Get(base, [this, &r, all](const httplib::Request& req, httplib::Response& res) {
+    router.on_worker("GET", r.path, [this, &r, all](const net::Request& req, net::Response& res) {
       list(r, all, r.filters, req, res);
     });
-    server.Post(base, [this, &r](const httplib::Request& req, httplib::Response& res) {
+    router.on_worker("POST", r.path, [this, &r](const net::Request& req, net::Response& res) {
       create(r, req, res);
     });
     if (r.key.empty()) continue;
-    std::string item = base;
-    for (size_t i = 0; i < r.key.size(); ++i) item += "/([^/]+)";
-    server.Get(item, [this, &r](const httplib::Request& req, httplib::Response& res) {
-      get(r, req, res);
-    });
-    server.Patch(item, [this, &r](const httplib::Request& req, httplib::Response& res) {
+    std::string item = r.path;
+    for (const auto& k : r.key) item += "/{" + k + "}";
+    router.on_loop("GET", item,
+                   [this, &r](net::Request& req, net::Reply reply) { get(r, req, reply); });
+    router.on_worker("PATCH", item, [this, &r](const net::Request& req, net::Response& res) {
       update(r, req, res);
     });
-    server.Delete(item, [this, &r](const httplib::Request& req, httplib::Response& res) {
+    router.on_worker("DELETE", item, [this, &r](const net::Request& req, net::Response& res) {
       remove(r, req, res);
     });
   }
   for (const auto& q : api_.queries) {
     const Resource* r = api_.find_resource(q.resource);
-    server.Get(regex_escape(q.path),
-               [this, r, &q](const httplib::Request& req, httplib::Response& res) {
-                 list(*r, q.columns, q.filters, req, res);
-               });
+    router.on_worker("GET", q.path, [this, r, &q](const net::Request& req, net::Response& res) {
+      list(*r, q.columns, q.filters, req, res);
+    });
   }
   for (const auto& c : api_.commands) {
     if (!c.unsupported.empty()) continue;  // announced by serve at start
-    server.Post(regex_escape(c.path), [this, &c](const httplib::Request& req,
-                                                 httplib::Response& res) { command(c, req, res); });
+    router.on_worker("POST", c.path, [this, &c](const net::Request& req, net::Response& res) {
+      command(c, req, res);
+    });
   }
 }
 

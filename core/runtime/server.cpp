@@ -1,22 +1,28 @@
 #include "core/runtime/server.hpp"
 
 #include <fmt/format.h>
-#include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <ctime>
-#include <thread>
+#include <chrono>
+#include <map>
 
 #include "core/codegen/api_model.hpp"
 #include "core/codegen/ddl.hpp"
+#include "core/net/event_loop.hpp"
+#include "core/net/http_server.hpp"
+#include "core/net/router.hpp"
 #include "core/pg/connection.hpp"
 #include "core/pg/sql.hpp"
 #include "core/runtime/handlers.hpp"
-#include "core/runtime/http_server.hpp"
+#include "core/runtime/key_lookups.hpp"
+#include "core/runtime/pipeline_pool.hpp"
 #include "core/runtime/pool.hpp"
+#include "core/runtime/statements.hpp"
 #include "core/util/error.hpp"
 
 namespace dbsplit::runtime {
@@ -36,8 +42,7 @@ void check_database(ConnectionPool& pool, const codegen::ServiceApi& api,
     }
     std::vector<std::string> missing;
     for (const auto& r : api.resources)
-      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", pg::sql::table(r.table))[0]
-              .as<bool>())
+      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", pg::sql::table(r.table))[0].as<bool>())
         missing.push_back(r.table);
     if (!missing.empty())
       throw RuntimeError("database " + pg::redact(options.db_url) + " lacks the table(s) " +
@@ -59,48 +64,77 @@ void check_database(ConnectionPool& pool, const codegen::ServiceApi& api,
   }
 }
 
-constexpr size_t kWorkerThreads = 64;
-constexpr size_t kKeepAliveRequests = 100000;
+// The SQL types PostgreSQL infers for the key parameters of `r`'s single-row statement
+// (regtype names, no length or precision), so the coalesced statement converts each key
+// exactly as the single-row one would. Empty when they cannot be had: lookups of `r` then
+// run one statement each.
+std::vector<std::string> key_parameter_types(ConnectionPool& pool, const codegen::Resource& r) {
+  try {
+    auto lease = pool.acquire();
+    pqxx::nontransaction tx(*lease);
+    Statement st = select_by_key(r, std::vector<std::string>(r.key.size(), "0"));
+    tx.exec("PREPARE dbsplit_key_types AS " + st.sql);
+    auto rows = tx.exec(
+        "SELECT u.t::text FROM pg_prepared_statements p, unnest(p.parameter_types) WITH "
+        "ORDINALITY AS u(t, n) WHERE p.name = 'dbsplit_key_types' ORDER BY u.n");
+    tx.exec("DEALLOCATE dbsplit_key_types");
+    std::vector<std::string> types;
+    for (const auto& row : rows) types.push_back(row[0].as<std::string>());
+    if (types.size() != r.key.size()) return {};
+    return types;
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+// How long SIGTERM waits for requests in flight before the loop stops anyway.
+constexpr std::chrono::seconds kDrainLimit{10};
 
 }  // namespace
 
 void serve(const plan::Plan& plan, const ServeOptions& options, const LogSink& log) {
   codegen::ServiceApi api = codegen::describe_service(plan, options.service);
+  // The blocking pool serves the worker routes (lists, writes, commands, /ready).
   ConnectionPool pool(options.db_url, options.pool_size);
   check_database(pool, api, options);
 
-  // Signals go to the waiting thread below, not to httplib's workers (they inherit the mask).
+  // SIGTERM and SIGINT arrive through a signalfd on the loop; threads started from here
+  // on inherit the mask.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  int signal_fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd < 0) throw RuntimeError("serve: cannot receive signals (signalfd failed)");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } close_signal_fd{signal_fd};
 
-  HttpServer server(log);
-  server.set_payload_max_length(options.max_body_bytes);
-  // A response is one send, but one written while the client has not acknowledged the
-  // last would wait for its delayed ACK (~40 ms) under Nagle.
-  server.set_tcp_nodelay(true);
-  // A keep-alive connection holds a worker thread while open: enough threads that clients
-  // do not queue behind idle connections, and connections reused instead of re-opened.
-  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
-  server.set_keep_alive_max_count(kKeepAliveRequests);
-  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    std::string message = res.status == 413   ? "request body too large"
-                          : res.status == 404 ? "no such endpoint: " + req.method + " " + req.path
-                                              : "bad request";
-    res.set_content(nlohmann::json({{"error", message}})
-                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                    "application/json");
-  });
-  Handlers handlers(api, pool);
-  handlers.install(server);
+  net::EventLoop loop;
+  PipelinePool pipelines(loop, options.db_url, options.pool_size);
+  KeyLookups lookups(loop, pipelines, static_cast<size_t>(options.pool_size));
+  for (const auto& r : api.resources)
+    if (!r.key.empty())
+      if (auto types = key_parameter_types(pool, r); !types.empty()) lookups.coalesce(r, types);
 
-  if (!server.bind_to_port(options.host.c_str(), options.port))
-    throw RuntimeError(
-        fmt::format("cannot listen on {}:{}; is the port in use? pick another with --listen",
-                    options.host, options.port));
+  Handlers handlers(api, pool, lookups);
+  net::Router router;
+  handlers.install(router);
+  net::HttpServerOptions http;
+  http.host = options.host;
+  http.port = options.port;
+  http.max_body_bytes = options.max_body_bytes;
+  http.worker_threads = static_cast<size_t>(options.pool_size);
+  net::HttpServer server(loop, router, http, log);
+  server.set_error_body(&Handlers::error_body);
+  // Where authentication and authorisation of each request will go (issue #21): the gate
+  // runs on the loop for every routed request, before its handler and before a lookup
+  // joins a coalesced statement.
+  server.set_gate(nullptr);
+  server.listen();
+
   size_t commands = 0;
   for (const auto& c : api.commands) {
     if (c.unsupported.empty()) {
@@ -117,22 +151,24 @@ void serve(const plan::Plan& plan, const ServeOptions& options, const LogSink& l
       api.service, options.host, options.port, api.resources.size(), api.queries.size(), commands,
       options.pool_size));
 
-  std::atomic<bool> done{false};
-  std::thread waiter([&] {
-    timespec tick{0, 200 * 1000 * 1000};
-    while (!done) {
-      int sig = sigtimedwait(&signals, nullptr, &tick);
-      if (sig == SIGTERM || sig == SIGINT) {
-        log(fmt::format("dbsplit serve: {} received, shutting down",
-                        sig == SIGTERM ? "SIGTERM" : "SIGINT"));
-        server.stop();
-        return;
-      }
-    }
+  std::chrono::steady_clock::time_point deadline{};
+  loop.watch(signal_fd, EPOLLIN, [&](uint32_t) {
+    signalfd_siginfo info{};
+    if (::read(signal_fd, &info, sizeof info) != sizeof info || deadline.time_since_epoch().count())
+      return;
+    log(fmt::format("dbsplit serve: {} received, shutting down",
+                    info.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT"));
+    deadline = std::chrono::steady_clock::now() + kDrainLimit;
+    server.shutdown([&loop] { loop.stop(); });
   });
-  server.listen_after_bind();
-  done = true;
-  waiter.join();
+  loop.every(std::chrono::milliseconds(200), [&] {
+    if (deadline.time_since_epoch().count() && std::chrono::steady_clock::now() > deadline)
+      loop.stop();
+  });
+  loop.run();
+  loop.unwatch(signal_fd);
+  log(fmt::format("dbsplit serve: {} lookups by key in {} statements", lookups.lookups(),
+                  lookups.statements()));
 }
 
 }  // namespace dbsplit::runtime

@@ -64,6 +64,41 @@ Statement select_by_key(const Resource& r, const std::vector<std::string>& key) 
   return st;
 }
 
+Statement select_by_keys(const Resource& r, const std::vector<std::string>& types,
+                         const std::vector<std::vector<std::string>>& keys) {
+  Statement st;
+  std::vector<std::string> arrays, names, terms;
+  for (size_t k = 0; k < r.key.size(); ++k) {
+    std::vector<std::string> column;
+    column.reserve(keys.size());
+    for (const auto& key : keys) column.push_back(key[k]);
+    int n = st.add(array_literal(column));
+    arrays.push_back("$" + std::to_string(n) + "::" + types[k] + "[]");
+    names.push_back("k" + std::to_string(k + 1));
+    terms.push_back("t." + pg::quote_ident(r.key[k]) + " = u." + names.back());
+  }
+  // A scalar subquery per element: exactly one result row per lookup, an index probe
+  // each, NULL for a key without a row.
+  st.sql = "SELECT u.i, (SELECT " + json_of(r, all_columns(r), "t") + " FROM " +
+           pg::sql::table(r.table) + " t WHERE " + join(terms, " AND ") + ") FROM unnest(" +
+           join(arrays, ", ") + ") WITH ORDINALITY AS u(" + join(names, ", ") + ", i)";
+  return st;
+}
+
+std::string array_literal(const std::vector<std::string>& elements) {
+  std::string out = "{";
+  for (size_t i = 0; i < elements.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : elements[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 Statement select_page(const Resource& r, const std::vector<std::string>& columns,
                       const std::vector<Filter>& filters, const std::vector<std::string>& cursor,
                       int limit) {

@@ -27,6 +27,17 @@ struct Filter {
 // SELECT of `columns` of one row by key.
 Statement select_by_key(const codegen::Resource& r, const std::vector<std::string>& key);
 
+// SELECT of the rows of several keys at once (coalesced point lookups): one result row
+// per element of the key arrays, in order: the element's ordinal and its row as JSON
+// (NULL when there is none). `types` are the SQL types the server gives select_by_key's
+// parameters (without a length or precision, so a value is never cut to fit); `keys`
+// holds one key per lookup.
+Statement select_by_keys(const codegen::Resource& r, const std::vector<std::string>& types,
+                         const std::vector<std::vector<std::string>>& keys);
+
+// A PostgreSQL array literal of text elements, each quoted: {"a","b\"c"}.
+std::string array_literal(const std::vector<std::string>& elements);
+
 // SELECT of `columns` matching the filters, after `cursor` (key values, may be empty),
 // in key order, at most limit + 1 rows; key values as text follow the JSON in each row.
 Statement select_page(const codegen::Resource& r, const std::vector<std::string>& columns,
