@@ -72,6 +72,15 @@ TEST_CASE("query-string values are checked like JSON values") {
   CHECK(runtime::param_from_text(id, "42") == "42");
   CHECK_THROWS_WITH(runtime::param_from_text(id, "1 OR 1=1"),
                     "id is bigint: expected an integer, got '1 OR 1=1'");
+  CHECK(runtime::param_from_text(id, "+007") == "7");
+  CHECK(runtime::param_from_text(id, "-12") == "-12");
+  for (const char* bad : {"", "+", "-", "1.5", "1e3", " 1", "1 ", "0x10", "١"})
+    CHECK_THROWS_WITH(runtime::param_from_text(id, bad),
+                      std::string("id is bigint: expected an integer, got '") + bad + "'");
+  CHECK_THROWS_WITH(runtime::param_from_text(id, std::string(41, '1')),
+                    "id is bigint: expected an integer, got '" + std::string(41, '1') + "'");
+  CHECK_THROWS_WITH(runtime::param_from_text(id, "9223372036854775808"),
+                    "id is bigint: 9223372036854775808 is out of range");
   auto flag = field("active", codegen::ValueKind::boolean, "boolean");
   CHECK(runtime::param_from_text(flag, "true") == "true");
   CHECK_THROWS_AS(runtime::param_from_text(flag, "yes"), BadInput);
