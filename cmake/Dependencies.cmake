@@ -6,7 +6,8 @@ find_package(Threads REQUIRED)
 # libpqxx 6.4, cpp-httplib and cnats through pkg-config: the packaged cnats CMake
 # config references files Debian does not ship.
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)
-# libpq itself for the streaming replication protocol, which libpqxx does not speak.
+# libpq itself for the streaming replication protocol and for serve's pipeline mode
+# (asynchronous, several statements on the wire), neither of which libpqxx speaks.
 pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq>=15)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib>=0.11)
 pkg_check_modules(NATS REQUIRED IMPORTED_TARGET libnats>=3.3)
