@@ -77,7 +77,12 @@ void add_local_command(CLI::App& app, Action& action) {
       "  dbsplit local start --dir .dbsplit/monolith     # initdb + start, prints the URL\n"
       "  dbsplit local url --dir .dbsplit/monolith\n"
       "  dbsplit local stop --dir .dbsplit/monolith --remove\n"
-      "  dbsplit local nats start --dir .dbsplit/nats     # JetStream for `dbsplit relay`");
+      "  dbsplit local nats start --dir .dbsplit/nats     # JetStream for `dbsplit relay`\n\n"
+      "As root the server runs as the postgres user. When that user cannot reach DIR (a\n"
+      "private parent such as /root or a `mktemp -d` directory), the server's files are kept\n"
+      "in /var/lib/dbsplit/instances/<name from DIR>-XXXXXX instead, DIR/server.location\n"
+      "records where, and DIR/server.log links to the log; start says so once on stderr, and\n"
+      "url, stop and stop --remove work through DIR as usual.");
   auto opts = std::make_shared<LocalOptions>();
 
   auto* start = local->add_subcommand(
@@ -87,8 +92,7 @@ void add_local_command(CLI::App& app, Action& action) {
   start->callback([&action, opts] {
     action = [opts] {
       std::string dir = std::filesystem::absolute(opts->dir).string();
-      std::error_code ec;
-      if (std::filesystem::exists(dir + "/data/PG_VERSION", ec)) {
+      if (pg::LocalInstance::exists(dir)) {
         std::cout << pg::LocalInstance::open(dir).url() << "\n";
         return 0;
       }
@@ -96,7 +100,11 @@ void add_local_command(CLI::App& app, Action& action) {
       options.dir = dir;
       options.port = opts->port;
       options.lifetime = pg::LocalInstanceOptions::Lifetime::persistent;
-      std::cout << pg::LocalInstance::create_and_start(options).url() << "\n";
+      auto instance = pg::LocalInstance::create_and_start(options);
+      if (!instance.relocation_note().empty())
+        std::cerr << "dbsplit: note: " << instance.relocation_note()
+                  << "; `dbsplit local stop --dir " << dir << " --remove` removes both\n";
+      std::cout << instance.url() << "\n";
       return 0;
     };
   });
@@ -115,7 +123,8 @@ void add_local_command(CLI::App& app, Action& action) {
 
   auto* stop = local->add_subcommand("stop", "Stop the instance in DIR (keeps its data)");
   stop->add_option("--dir", opts->dir, "Directory of the instance")->required();
-  stop->add_flag("--remove", opts->remove, "Also delete the directory and its data");
+  stop->add_flag("--remove", opts->remove,
+                 "Also delete the directory and its data (wherever it is kept)");
   stop->callback([&action, opts] {
     action = [opts] {
       auto instance = pg::LocalInstance::open(opts->dir, pg::LocalInstance::StartIfStopped::no);

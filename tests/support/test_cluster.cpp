@@ -36,7 +36,7 @@ const pg::LocalInstance& cluster() {
     pg::cleanup_stale_instances();
     g_cluster = std::make_unique<pg::LocalInstance>(pg::LocalInstance::create_and_start());
     g_postmaster_pid =
-        std::atol(read_file_or_empty(g_cluster->dir() + "/data/postmaster.pid").c_str());
+        std::atol(read_file_or_empty(g_cluster->server_dir() + "/data/postmaster.pid").c_str());
     signal(SIGTERM, on_fatal_signal);
     signal(SIGINT, on_fatal_signal);
     std::atexit(shutdown_cluster);
@@ -71,6 +71,5 @@ void exec_sql(const std::string& url, const std::string& sql) {
   pqxx::nontransaction tx(conn);
   tx.exec(sql);
 }
-
 
 }  // namespace dbsplit::test
