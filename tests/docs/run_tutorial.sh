@@ -7,8 +7,9 @@
 set -euo pipefail
 BUILD=$(cd "$1" && pwd)
 SRC=$(cd "$2" && pwd)
+# Left private (mode 0700) on purpose: as root this covers a state directory the postgres
+# user cannot reach, like a clone under /root.
 WORK=$(mktemp -d /tmp/dbsplit-tutorial-XXXXXX)
-chmod 755 "$WORK"  # as root, the postgres user runs the servers and must reach it
 script=$WORK/tutorial.sh
 {
   echo 'set -euo pipefail'
