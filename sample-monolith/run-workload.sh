@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Runs the sample shop's workload: every module's pgbench scripts (workload/MODULE_*.sql)
 # as the module's own role with application_name = module, all modules at once, in
-# fixed proportions that add up to N transactions (each module runs at least one).
+# fixed proportions that add up to N transactions (each module runs at least one);
+# with --serial one module after another, in the order of PLAN below.
 set -euo pipefail
 
 usage() {
   cat >&2 <<'EOF'
-usage: run-workload.sh URL [--transactions N] [--log]
+usage: run-workload.sh URL [--transactions N] [--log] [--serial]
   URL               superuser connection URL of the loaded shop database,
                     e.g. postgresql://postgres@127.0.0.1:5432/shop
   --transactions N  total pgbench transactions over all modules (default 2000)
   --log             first make the server log every statement with role, application
                     name and virtual xid (ALTER SYSTEM + pg_reload_conf())
+  --serial          run the modules one after another instead of all at once, so
+                    every statement's call count is the same on every run (several
+                    scripts branch on what the others wrote); the committed sample
+                    plan is made this way
 EOF
   exit 2
 }
@@ -25,6 +30,7 @@ case "$URL" in
 esac
 TRANSACTIONS=2000
 LOG=no
+SERIAL=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --transactions)
@@ -34,6 +40,10 @@ while [ $# -gt 0 ]; do
       ;;
     --log)
       LOG=yes
+      shift
+      ;;
+    --serial)
+      SERIAL=yes
       shift
       ;;
     *) echo "run-workload.sh: unknown argument '$1'" >&2; usage ;;
@@ -114,6 +124,7 @@ while read -r module _ scripts; do
   PGAPPNAME=$module "$PGBENCH" -n --random-seed=1 -c 1 -t "${COUNTS[$module]}" -D sf="$SCALE" \
     "${args[@]}" "$(url_as "$module")" >"$OUT/$module.log" 2>&1 &
   PIDS[$module]=$!
+  if [ "$SERIAL" = yes ]; then wait "${PIDS[$module]}" || true; fi
 done <<<"$PLAN"
 
 failed=0

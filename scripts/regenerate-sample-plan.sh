@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates plans/sample-monolith/plan.json and plan.md from scratch: starts a local
 # PostgreSQL 15 instance, loads the sample shop (scale 1), runs its workload with
-# statement logging, runs `dbsplit plan` on pg_stat_statements + the log, and renders the
+# statement logging (--serial: the same call counts on every run), runs `dbsplit plan` on pg_stat_statements + the log, and renders the
 # review document. The result must be byte-identical to the committed files (the test
 # integration.plan_sample_test checks this); commit it when the change is intended.
 #   usage: scripts/regenerate-sample-plan.sh [DBSPLIT_BINARY]
@@ -21,7 +21,7 @@ URL=${SERVER%/*}/shop
 "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
 bash sample-monolith/load.sh "$URL" --scale 1
 "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" -c "SELECT pg_stat_statements_reset()" >/dev/null
-bash sample-monolith/run-workload.sh "$URL" --transactions 2000 --log >/dev/null
+bash sample-monolith/run-workload.sh "$URL" --transactions 2000 --log --serial >/dev/null
 
 "$DBSPLIT" plan --db "$URL" --log "$DIR/server.log" -o plans/sample-monolith/plan.json
 "$DBSPLIT" plan show plans/sample-monolith/plan.json --format markdown > plans/sample-monolith/plan.md

@@ -44,7 +44,8 @@ TEST_CASE("regenerating the sample plan gives a byte-identical file", "[plan]") 
   REQUIRE(load.exit_code == 0);
   test::exec_sql(url, "SELECT pg_stat_statements_reset()");
   auto workload =
-      run_process({"bash", sample + "run-workload.sh", url, "--transactions", "2000", "--log"});
+      run_process({"bash", sample + "run-workload.sh", url, "--transactions", "2000", "--log",
+                   "--serial"});
   INFO(workload.output);
   REQUIRE(workload.exit_code == 0);
 

@@ -262,7 +262,7 @@ TEST_CASE("the sample scripts reject bad arguments with their usage and exit cod
   CHECK(bad_scale.output.find("--scale wants a positive integer, got 'zero'") != std::string::npos);
   auto bad_n = run_workload("postgresql://x@h/db", {"--transactions", "-3"});
   CHECK(bad_n.exit_code == 2);
-  CHECK(bad_n.output.find("usage: run-workload.sh URL [--transactions N] [--log]") !=
+  CHECK(bad_n.output.find("usage: run-workload.sh URL [--transactions N] [--log] [--serial]") !=
         std::string::npos);
   auto unknown = run_workload("postgresql://x@h/db", {"--fast"});
   CHECK(unknown.exit_code == 2);
