@@ -15,7 +15,10 @@ void add_plan_command(CLI::App& app, Action& action);
 void add_generate_command(CLI::App& app, Action& action);
 void add_serve_command(CLI::App& app, Action& action);
 void add_relay_command(CLI::App& app, Action& action);
+void add_consume_command(CLI::App& app, Action& action);
 void add_verify_command(CLI::App& app, Action& action);
+// `verify events`, added by add_verify_command.
+void add_verify_events_command(CLI::App& verify, Action& action);
 void add_apply_command(CLI::App& app, Action& action);
 void add_status_command(CLI::App& app, Action& action);
 void add_rollback_command(CLI::App& app, Action& action);

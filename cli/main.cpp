@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   dbsplit::cli::add_generate_command(app, action);
   dbsplit::cli::add_serve_command(app, action);
   dbsplit::cli::add_relay_command(app, action);
+  dbsplit::cli::add_consume_command(app, action);
   dbsplit::cli::add_verify_command(app, action);
   dbsplit::cli::add_apply_command(app, action);
   dbsplit::cli::add_status_command(app, action);

@@ -94,6 +94,7 @@ void add_verify_command(CLI::App& app, Action& action) {
                  : 0;
     };
   });
+  add_verify_events_command(*verify, action);
 }
 
 }  // namespace dbsplit::cli

@@ -84,6 +84,8 @@ void ReceivedMessage::ack() {
         fmt::format("cannot acknowledge event {}: {}", header(kMsgIdHeader), describe(s)));
 }
 
+void ReceivedMessage::nak() { natsMsg_Nak(as_msg(msg_), nullptr); }
+
 // ---------------------------------------------------------------------------------------
 // Pull consumers.
 

@@ -60,6 +60,9 @@ class ReceivedMessage {
   // Acknowledges (no wait for the server's confirmation). Throws RuntimeError when it
   // cannot be sent.
   void ack();
+  // Asks for it to be delivered again at once (an apply that failed). Best effort: when it
+  // cannot be sent, the event comes again after the consumer's acknowledgement wait.
+  void nak();
 
  private:
   void* msg_;

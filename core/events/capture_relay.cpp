@@ -266,9 +266,18 @@ class Session : public PgOutputHandler {
     in_txn_ = false;
   }
   void message(bool transactional, Lsn lsn, std::string_view prefix, std::string_view) override {
+    if (transactional || prefix != kHeartbeatPrefix || in_txn_) return;
     // Everything committed before a heartbeat was decoded before it.
-    if (!transactional && prefix == kHeartbeatPrefix && !in_txn_)
-      safe_lsn_ = std::max(safe_lsn_, lsn);
+    safe_lsn_ = std::max(safe_lsn_, lsn);
+    // In the stream it tells consumers how far they are even when nothing changes.
+    EventPosition p{source_, lsn, 0};
+    message_.id = event_id(p);
+    message_.subject = subject_for(o_.service, std::string(kHeartbeatEvent));
+    message_.data.clear();
+    message_.data +=
+        "{\"heartbeat\":true,\"source\":\"" + source_ + "\",\"lsn\":\"" + format_lsn(lsn) + "\"}";
+    message_.headers = {{kEventTypeHeader, o_.service + "." + kHeartbeatEvent}};
+    broker_->publish(message_);
   }
 
  private:

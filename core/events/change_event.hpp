@@ -28,6 +28,12 @@ std::string event_id(const EventPosition& p);
 // The inverse; false for text that is not an event id.
 bool parse_event_id(std::string_view id, EventPosition& out);
 
+// The event type suffix of the relay's heartbeats in the stream: "<service>._heartbeat",
+// subject dbsplit.<service>._heartbeat, id "<source>-<LSN>-0", data
+// {"heartbeat":true,"source":..,"lsn":..}. A consumer that applied it has applied
+// everything the source committed before that LSN.
+inline constexpr const char* kHeartbeatEvent = "_heartbeat";
+
 // "inserted", "updated", "deleted", "truncated".
 const char* change_name(ChangeKind kind);
 

@@ -108,7 +108,7 @@ TEST_CASE("relay publishes every change of the service's tables in commit order"
         "published\n"
         "streaming slot dbsplit_capture_orders of postgresql://postgres@HOST/" +
             dbname + " (instance ID) to stream DBSPLIT_ORDERS at nats://HOST\n");
-  CHECK(read_stream_messages(nats.url(), "DBSPLIT_ORDERS").empty());
+  CHECK(read_stream_events(nats.url(), "DBSPLIT_ORDERS").empty());
 
   // One transaction inserting an order with a line; the owning module's plain SQL.
   std::string order =
@@ -152,7 +152,7 @@ TEST_CASE("relay publishes every change of the service's tables in commit order"
             .find("published 6 events to DBSPLIT_ORDERS, confirmed LSN (5 "
                   "transactions, 1 replicated transaction not republished)") != std::string::npos);
 
-  std::vector<StreamMessage> stream = read_stream_messages(nats.url(), "DBSPLIT_ORDERS");
+  std::vector<StreamMessage> stream = read_stream_events(nats.url(), "DBSPLIT_ORDERS");
   REQUIRE(subjects(stream) == std::vector<std::string>{
                                   "dbsplit.orders.orders.inserted",
                                   "dbsplit.orders.order_items.inserted",
@@ -209,14 +209,14 @@ TEST_CASE("relay publishes every change of the service's tables in commit order"
   ProcessResult third = relay(db, nats.url());
   REQUIRE(third.exit_code == 0);
   CHECK(third.output.find("published") == std::string::npos);
-  CHECK(read_stream_messages(nats.url(), "DBSPLIT_ORDERS").size() == 6);
+  CHECK(read_stream_events(nats.url(), "DBSPLIT_ORDERS").size() == 6);
 
   SECTION("a resend from an older slot position is dropped by the stream as duplicates") {
     // Rewind: a copy of the slot made before the changes would resend them all.
     exec_sql(db, "INSERT INTO orders (user_id, status, total_cents) VALUES (2, 'pending', 1)");
     exec_sql(db, "SELECT pg_copy_logical_replication_slot('dbsplit_capture_orders', 'rewound')");
     REQUIRE(relay(db, nats.url()).exit_code == 0);
-    REQUIRE(read_stream_messages(nats.url(), "DBSPLIT_ORDERS").size() == 7);
+    REQUIRE(read_stream_events(nats.url(), "DBSPLIT_ORDERS").size() == 7);
     exec_sql(db, "SELECT pg_drop_replication_slot('dbsplit_capture_orders')");
     exec_sql(db,
              "SELECT pg_copy_logical_replication_slot('rewound', 'dbsplit_capture_orders'); "
@@ -226,7 +226,7 @@ TEST_CASE("relay publishes every change of the service's tables in commit order"
     REQUIRE(resend.exit_code == 0);
     CHECK(resend.output.find("published 1 event to DBSPLIT_ORDERS") != std::string::npos);
     CHECK(resend.output.find("1 already in the stream") != std::string::npos);
-    CHECK(read_stream_messages(nats.url(), "DBSPLIT_ORDERS").size() == 7);
+    CHECK(read_stream_events(nats.url(), "DBSPLIT_ORDERS").size() == 7);
   }
 
   SECTION("--drop drops the slot and the publication") {
@@ -285,7 +285,7 @@ TEST_CASE("an idle relay's slot keeps moving with the WAL other services write",
   INFO(output);
   CHECK(moved);
   CHECK(code == 0);
-  CHECK(read_stream_messages(nats.url(), "DBSPLIT_ORDERS").empty());
+  CHECK(read_stream_events(nats.url(), "DBSPLIT_ORDERS").empty());
 }
 
 }  // namespace dbsplit::test

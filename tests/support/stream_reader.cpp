@@ -68,4 +68,14 @@ std::vector<StreamMessage> read_stream_messages(const std::string& url, const st
   return out;
 }
 
+std::vector<StreamMessage> read_stream_events(const std::string& url, const std::string& stream) {
+  std::vector<StreamMessage> out;
+  const std::string suffix = "._heartbeat";
+  for (auto& m : read_stream_messages(url, stream))
+    if (m.subject.size() < suffix.size() ||
+        m.subject.compare(m.subject.size() - suffix.size(), suffix.size(), suffix) != 0)
+      out.push_back(std::move(m));
+  return out;
+}
+
 }  // namespace dbsplit::test

@@ -18,4 +18,7 @@ struct StreamMessage {
 // Throws std::runtime_error when the server cannot be read.
 std::vector<StreamMessage> read_stream_messages(const std::string& url, const std::string& stream);
 
+// The same without the relay's heartbeats (subjects dbsplit.<service>._heartbeat).
+std::vector<StreamMessage> read_stream_events(const std::string& url, const std::string& stream);
+
 }  // namespace dbsplit::test
