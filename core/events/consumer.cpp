@@ -43,6 +43,9 @@ std::string first_line(const std::string& s) { return s.substr(0, s.find('\n'));
 
 // The parts of a running session the lanes share.
 struct Shared {
+  Shared(const ConsumerOptions& o, const std::vector<EventHandler*>& h, const std::atomic<bool>& s,
+         const ConsumerLog& l)
+      : options(o), handlers(h), stop(s), log(l) {}
   const ConsumerOptions& options;
   const std::vector<EventHandler*>& handlers;
   const std::atomic<bool>& stop;
