@@ -119,8 +119,9 @@ rss_kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 # Saturation: warm both paths, then measure each for the same time.
 wrk -t2 -c"$CONNECTIONS" -d2s -s "$WORK/get.lua" "http://127.0.0.1:$PORT" >/dev/null
 ( sleep $((SECONDS_PER_RUN / 2)); rss_kib "$SERVE_PID" VmRSS > "$WORK/rss_mid" ) &
+SAMPLER=$!
 WRK_OUT=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$WORK/get.lua" "http://127.0.0.1:$PORT")
-wait
+wait "$SAMPLER"
 pgbench "$PGBENCH_MODE" -T 2 >/dev/null
 PGB_OUT=$(pgbench "$PGBENCH_MODE" -T "$SECONDS_PER_RUN" -l --log-prefix=sat)
 REF_OUT=""

@@ -111,6 +111,13 @@ void add_serve_command(CLI::App& app, Action& action) {
   cmd->add_option("--listen", opts->listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
   cmd->add_option("--pool", opts->options.pool_size, "Database connections (default 4)")
       ->check(CLI::Range(1, 256));
+  cmd->add_option("--lookups-in-flight", opts->options.lookups_in_flight,
+                  "Coalesced GET-by-key statements of one resource running at once, per thread "
+                  "(default 2)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--threads", opts->options.threads,
+                  "Event-loop threads (default: one per two CPUs, at most --pool)")
+      ->check(CLI::Range(1, 256));
   cmd->add_flag("--create-outbox", opts->create_outbox,
                 "Create dbsplit_outbox.<service> in the database when it is missing");
   cmd->footer(

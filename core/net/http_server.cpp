@@ -412,13 +412,24 @@ void HttpServer::accept_all() {
     // its delayed ACK (~40 ms) under Nagle.
     int yes = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-    auto conn = std::make_unique<Connection>(*this, fd);
-    Connection* raw = conn.get();
-    connections_[fd] = std::move(conn);
-    loop_.watch(fd, EPOLLIN, [this, fd, raw](uint32_t events) {
-      if (!raw->on_events(events)) close(fd);
-    });
+    if (distributor_)
+      distributor_(fd);
+    else
+      adopt(fd);
   }
+}
+
+void HttpServer::adopt(int fd) {
+  if (draining_) {
+    ::close(fd);
+    return;
+  }
+  auto conn = std::make_unique<Connection>(*this, fd);
+  Connection* raw = conn.get();
+  connections_[fd] = std::move(conn);
+  loop_.watch(fd, EPOLLIN, [this, fd, raw](uint32_t events) {
+    if (!raw->on_events(events)) close(fd);
+  });
 }
 
 void HttpServer::dispatch(std::shared_ptr<Exchange> ex, Request&& req) {

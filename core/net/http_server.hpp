@@ -66,6 +66,11 @@ class HttpServer {
 
   // Binds and listens; throws RuntimeError naming host:port when it cannot.
   void listen();
+  // Hands each accepted connection to `deal` (which gives it to this or another loop's
+  // adopt()) instead of serving it here.
+  void set_distributor(std::function<void(int fd)> deal) { distributor_ = std::move(deal); }
+  // Serves an accepted connection on this loop (loop thread); closes it when draining.
+  void adopt(int fd);
   // Stops accepting, closes idle connections, answers what was received, then calls
   // `drained` (on the loop thread) once no connection is left.
   void shutdown(std::function<void()> drained);
@@ -87,6 +92,7 @@ class HttpServer {
   RequestLog log_;
   Gate gate_;
   ErrorBody error_body_;
+  std::function<void(int fd)> distributor_;
   WorkerPool workers_;
   int listen_fd_ = -1;
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;

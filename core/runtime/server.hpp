@@ -15,6 +15,13 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
   int pool_size = 4;
+  // Event-loop threads (0: one per two CPUs), at most pool_size; the lookup connections and
+  // worker threads are shared out among them.
+  int threads = 0;
+  // Coalesced lookup statements of one resource running at once per thread; lookups
+  // arriving meanwhile wait for the next one (docs/serve.md). 0: 2. Fewer means larger
+  // statements and less database work per lookup.
+  int lookups_in_flight = 0;
   size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   // Create dbsplit_outbox.<service> when it is missing instead of refusing to start.
   enum class CreateOutbox { no, yes } create_outbox = CreateOutbox::no;

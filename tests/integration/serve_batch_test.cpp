@@ -117,7 +117,9 @@ TEST_CASE("concurrent lookups of different, equal and missing keys each get exac
   TempDir temp("serve-batch");
   const std::string& dir = temp.path;
   plan::write_plan_file(test::sample_plan(url), dir + "/plan.json");
-  test::Served served(dir + "/plan.json", "orders", url, dir + "/orders.log");
+  // Two loops: connections are dealt out between them, each coalescing its own lookups.
+  test::Served served(dir + "/plan.json", "orders", url, dir + "/orders.log",
+                      {"--create-outbox", "--threads", "2"});
   REQUIRE(test::wait_for_health(served.port));
 
   // The oracle: what the table holds, read without serve.
