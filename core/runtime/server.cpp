@@ -187,11 +187,10 @@ void serve(const plan::Plan& plan, const ServeOptions& options, const LogSink& l
     log(fmt::format("dbsplit serve: note: command {} is not served: {}; it replaces: {}", c.name,
                     c.unsupported, replaces));
   }
-  log(
-      fmt::format("dbsplit serve: service {} on http://{}:{} ({} resources, {} queries, {} "
-                  "commands, pool {}, {} threads)",
-                  api.service, options.host, options.port, api.resources.size(), api.queries.size(),
-                  commands, options.pool_size, loops));
+  log(fmt::format(
+      "dbsplit serve: service {} on http://{}:{} ({} resources, {} queries, {} commands, pool {})",
+      api.service, options.host, options.port, api.resources.size(), api.queries.size(), commands,
+      options.pool_size));
 
   std::chrono::steady_clock::time_point deadline{};
   first.loop.watch(signal_fd, EPOLLIN, [&](uint32_t) {
